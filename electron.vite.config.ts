@@ -1,0 +1,33 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+
+export default defineConfig({
+  main: {
+    build: {
+      rolldownOptions: {
+        // The Electron entry, and the plain-Node entries the CLI and the demo run from.
+        input: {
+          index: resolve('src/main/index.ts'),
+          cli: resolve('src/main/cli/index.ts'),
+          'demo-app': resolve('src/main/demo/demo-app.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      // A sandboxed preload must be CommonJS.
+      rolldownOptions: { output: { format: 'cjs', entryFileNames: '[name].cjs' } },
+    },
+  },
+  renderer: {
+    resolve: {
+      alias: {
+        '@renderer': resolve('src/renderer/src'),
+        '@shared': resolve('src/shared'),
+      },
+    },
+    plugins: [vue()],
+  },
+})

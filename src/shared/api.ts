@@ -1,0 +1,97 @@
+/**
+ * The API the renderer uses, declared once and implemented twice: over IPC by the preload
+ * bridge (Electron) and over a WebSocket by the browser-mode server. The renderer never
+ * knows which one it has.
+ *
+ * Two maps, in the manner of GitHub Desktop's ipc-shared: `RequestChannels` (request ->
+ * response) and `EventChannels` (pushed by the core, throttled). The channel names are the
+ * map keys; `REQUEST_CHANNELS` / `EVENT_CHANNELS` list them at run time for the allow-lists.
+ *
+ * The renderer never receives a whole session: it asks for windows (a page of a table).
+ */
+import type { ProfilerStatus, QueryRecord, QueryRow } from './domain'
+
+export interface QueryPageRequest {
+  /** Index of the first row wanted, in the (filtered) list, oldest first. */
+  offset: number
+  /** How many rows, at most `MAX_PAGE_SIZE`. */
+  limit: number
+  /** Case-insensitive text every returned query's SQL, app name or context must contain. */
+  filter?: string
+}
+
+export interface QueryPage {
+  /** Rows matching the filter in the whole live session. */
+  total: number
+  offset: number
+  rows: QueryRow[]
+}
+
+export interface ConnectInfo {
+  agentUrl: string
+  token: string
+  /** The environment variables and code to paste into an app, ready to copy. */
+  snippets: { id: string; title: string; language: string; code: string }[]
+}
+
+export interface DemoStatus {
+  running: boolean
+  /** Process id of the demo app while it runs. */
+  pid?: number
+  /** Why the demo could not start, when it could not. */
+  error?: string
+}
+
+/** Requests: channel -> arguments tuple and result. */
+export interface RequestChannels {
+  'status.get': { args: []; result: ProfilerStatus }
+  'connect.info': { args: []; result: ConnectInfo }
+  'queries.page': { args: [request: QueryPageRequest]; result: QueryPage }
+  'queries.get': { args: [id: number]; result: QueryRecord | null }
+  'session.clear': { args: []; result: void }
+  'demo.start': { args: []; result: DemoStatus }
+}
+
+/** Events pushed by the core: channel -> payload. */
+export interface EventChannels {
+  /** The counters and apps, at most a few times a second. */
+  status: ProfilerStatus
+  /** New queries arrived (or the session was cleared); the renderer refetches what it shows. */
+  'queries.changed': { total: number; lastId: number }
+}
+
+export type RequestChannel = keyof RequestChannels
+export type EventChannel = keyof EventChannels
+export type RequestArgs<C extends RequestChannel> = RequestChannels[C]['args']
+export type RequestResult<C extends RequestChannel> = RequestChannels[C]['result']
+
+export const REQUEST_CHANNELS = [
+  'status.get',
+  'connect.info',
+  'queries.page',
+  'queries.get',
+  'session.clear',
+  'demo.start',
+] as const satisfies readonly RequestChannel[]
+
+export const EVENT_CHANNELS = ['status', 'queries.changed'] as const satisfies readonly EventChannel[]
+
+export const MAX_PAGE_SIZE = 1000
+
+/** What both transports give the renderer. */
+export interface ProfilerClient {
+  request<C extends RequestChannel>(channel: C, ...args: RequestArgs<C>): Promise<RequestResult<C>>
+  /** Subscribes to a pushed event; returns the unsubscribe function. */
+  on<C extends EventChannel>(channel: C, listener: (payload: EventChannels[C]) => void): () => void
+}
+
+/** The core's side: one handler per request channel. The `Profiler` implements this. */
+export type RequestHandlers = {
+  [C in RequestChannel]: (...args: RequestArgs<C>) => RequestResult<C> | Promise<RequestResult<C>>
+}
+
+/** What the preload bridge puts on `window.fastormProfiler`. */
+export interface PreloadBridge {
+  request: ProfilerClient['request']
+  on: ProfilerClient['on']
+}
