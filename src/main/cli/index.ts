@@ -1,0 +1,292 @@
+/**
+ * The command line: `fastorm-profiler <command>` (bin/fastorm-profiler.js loads this file,
+ * built to out/main/cli.js). Exit codes: 0 success, 2 bad usage or bad input with a one-line
+ * error on stderr; each command's own codes are in its help.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { startCore, type Core, type CoreOptions } from '../core/core'
+import { appRoot, builtDemoScript, defaultDataDir } from '../core/paths'
+import { loadOrCreateToken } from '../ingest/auth'
+import { DEFAULT_PORT } from '../server/server'
+import { readSessionFile, SessionFileError, writeSessionFile } from '../session/session-file'
+import { buildReport, formatTextReport } from '../report/report'
+
+export const USAGE = `FastORM Profiler — live database query profiler
+
+Usage: fastorm-profiler <command> [options]
+
+Commands:
+  start                      open the desktop app (or the browser-mode UI where Electron cannot run)
+  serve                      run the core headless and serve the UI in a browser
+      [--port N] [--host H] [--token T] [--data-dir D] [--capacity N]
+  record --out FILE          record what agents send; write a session file on SIGINT/SIGTERM
+      [--duration SECONDS] [--port N] [--host H] [--token T] [--data-dir D]
+  report FILE [--format text|json]
+                             the totals and the queries of a session file
+  demo [--port N]            run the demo app (TypeORM on SQLite) against a profiler
+  help                       this text
+
+Agents connect to ws://127.0.0.1:${DEFAULT_PORT}/agent with the token from <data-dir>/token.
+Exit codes: 0 success, 2 bad usage or bad input.`
+
+/** Bad usage or bad input: exit code 2 with a one-line message. */
+export class UsageError extends Error {}
+
+type Output = { out: (text: string) => void; err: (text: string) => void }
+const stdio: Output = {
+  out: (text) => process.stdout.write(text + '\n'),
+  err: (text) => process.stderr.write(text + '\n'),
+}
+
+const serverOptions = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  token: { type: 'string' },
+  'data-dir': { type: 'string' },
+  capacity: { type: 'string' },
+} satisfies ParseArgsConfig['options']
+
+/** Runs a command; resolves with the exit code once the command is over. */
+export async function run(argv: string[], io: Output = stdio): Promise<number> {
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest, io)
+      case 'record':
+        return await record(rest, io)
+      case 'report':
+        return await report(rest, io)
+      case 'start':
+        return await start(rest, io)
+      case 'demo':
+        return await demo(rest, io)
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE)
+        return 0
+      case undefined:
+        throw new UsageError('missing command; try `fastorm-profiler help`')
+      default:
+        throw new UsageError(`unknown command "${command}"; try \`fastorm-profiler help\``)
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof SessionFileError) {
+      io.err(`fastorm-profiler: ${error.message}`)
+      return 2
+    }
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE') {
+      io.err(`fastorm-profiler: the port is in use (is FastORM Profiler already running?); pick another with --port`)
+      return 2
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      io.err(`fastorm-profiler: cannot listen on that host (${(error as Error).message})`)
+      return 2
+    }
+    throw error
+  }
+}
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: T,
+  allowPositionals = false,
+) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true })
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0]!)
+  }
+}
+
+function integerOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined
+  const number = Number(value)
+  if (!/^\d+$/.test(value) || number < min || number > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${value}"`)
+  }
+  return number
+}
+
+function coreOptions(values: {
+  port?: string
+  host?: string
+  token?: string
+  'data-dir'?: string
+  capacity?: string
+}): CoreOptions {
+  const token = values.token ?? process.env.FASTORM_PROFILER_TOKEN
+  if (token !== undefined && !/^[A-Za-z0-9_-]{16,256}$/.test(token)) {
+    throw new UsageError('--token must be 16 to 256 characters of A-Z, a-z, 0-9, _ or -')
+  }
+  return {
+    port: integerOption(values.port, 'port', 0, 65535),
+    host: values.host,
+    token,
+    dataDir: values['data-dir'] ? resolve(values['data-dir']) : undefined,
+    capacity: integerOption(values.capacity, 'capacity', 1, 50_000_000),
+  }
+}
+
+function printEndpoints(core: Core, io: Output): void {
+  io.out(`FastORM Profiler is running.`)
+  io.out(`  UI (open in a browser): ${core.uiUrl}`)
+  io.out(`  Agent URL:              ${core.agentUrl}`)
+  io.out(`  Token file:             ${join(core.dataDir, 'token')}`)
+  if (core.server.host !== '127.0.0.1' && core.server.host !== 'localhost' && core.server.host !== '::1') {
+    io.out(`  Listening on ${core.server.host}: reachable from other machines, protected by the token.`)
+  }
+}
+
+/** Resolves when SIGINT or SIGTERM arrives, or after `seconds` if given. */
+function untilStopped(seconds?: number): Promise<string> {
+  return new Promise((resolvePromise) => {
+    const done = (why: string) => {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+      clearTimeout(timer)
+      resolvePromise(why)
+    }
+    const onInt = () => done('SIGINT')
+    const onTerm = () => done('SIGTERM')
+    process.on('SIGINT', onInt)
+    process.on('SIGTERM', onTerm)
+    const timer = seconds === undefined ? undefined : setTimeout(() => done('duration'), seconds * 1000)
+  })
+}
+
+async function serve(args: string[], io: Output): Promise<number> {
+  const { values } = parse(args, serverOptions)
+  const core = await startCore(coreOptions(values))
+  printEndpoints(core, io)
+  await untilStopped()
+  await core.close()
+  io.out('FastORM Profiler stopped.')
+  return 0
+}
+
+async function record(args: string[], io: Output): Promise<number> {
+  const { values } = parse(args, { ...serverOptions, out: { type: 'string' }, duration: { type: 'string' } })
+  if (!values.out) throw new UsageError('record needs --out FILE')
+  const out = resolve(values.out)
+  if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) {
+    throw new UsageError(`cannot write ${out}: folder ${dirname(out)} does not exist`)
+  }
+  let duration: number | undefined
+  if (values.duration !== undefined) {
+    duration = Number(values.duration)
+    if (!Number.isFinite(duration) || duration <= 0) {
+      throw new UsageError(`--duration must be a number of seconds above 0, got "${values.duration}"`)
+    }
+  }
+  const core = await startCore(coreOptions(values))
+  printEndpoints(core, io)
+  io.out(`Recording to ${out}${duration ? ` for ${duration} s` : ''}; stop with Ctrl-C.`)
+  await untilStopped(duration)
+  const { profiler } = core
+  const endedAt = Date.now()
+  await writeSessionFile(
+    out,
+    {
+      session: { id: profiler.sessionId, startedAt: profiler.sessionStartedAt, endedAt },
+      apps: profiler.appsList(),
+      counters: profiler.counters(),
+    },
+    profiler.queries(),
+  )
+  const counters = profiler.counters()
+  await core.close()
+  io.out(`Wrote ${counters.stored} queries from ${profiler.appsList().length} app(s) to ${out}.`)
+  return 0
+}
+
+async function report(args: string[], io: Output): Promise<number> {
+  const { values, positionals } = parse(args, { format: { type: 'string', default: 'text' } }, true)
+  if (positionals.length !== 1) throw new UsageError('report needs exactly one session FILE')
+  if (values.format !== 'text' && values.format !== 'json') {
+    throw new UsageError(`--format must be text or json, got "${values.format}"`)
+  }
+  const session = await readSessionFile(resolve(positionals[0]!))
+  const built = buildReport(session)
+  io.out(values.format === 'json' ? JSON.stringify(built, null, 2) : formatTextReport(built).trimEnd())
+  return 0
+}
+
+/** Whether an Electron window can open here: the binary was downloaded and there is a display. */
+export function electronAvailability(): { ok: true; binary: string } | { ok: false; why: string } {
+  const electronDir = join(appRoot(), 'node_modules', 'electron')
+  const pathFile = join(electronDir, 'path.txt')
+  if (!existsSync(pathFile)) return { ok: false, why: 'the Electron binary is not installed' }
+  const binary = join(electronDir, 'dist', readFileSync(pathFile, 'utf8').trim())
+  if (!existsSync(binary)) return { ok: false, why: 'the Electron binary is missing' }
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    return { ok: false, why: 'there is no display' }
+  }
+  return { ok: true, binary }
+}
+
+async function start(args: string[], io: Output): Promise<number> {
+  const electron = electronAvailability()
+  if (electron.ok) {
+    const child = spawn(electron.binary, [appRoot(), ...args], { stdio: 'inherit' })
+    return await new Promise<number>((resolvePromise) => {
+      child.on('exit', (code) => resolvePromise(code ?? 0))
+      child.on('error', (error) => {
+        io.err(`fastorm-profiler: Electron failed to start (${error.message})`)
+        resolvePromise(1)
+      })
+    })
+  }
+  io.out(`Electron cannot run here (${electron.why}); serving the same UI in browser mode instead.`)
+  return serve(args, io)
+}
+
+async function demo(args: string[], io: Output): Promise<number> {
+  const { values } = parse(args, { ...serverOptions })
+  const script = builtDemoScript()
+  if (!existsSync(script)) throw new UsageError(`the demo is not built (${script}); run npm run build`)
+  const options = coreOptions(values)
+  const port = options.port ?? DEFAULT_PORT
+  const dataDir = options.dataDir ?? defaultDataDir()
+
+  // A profiler already running on the port (the desktop app, or `serve`): feed it.
+  if (await isProfilerListening(port)) {
+    const token = options.token ?? loadOrCreateToken(dataDir)
+    io.out(`Sending the demo app's queries to the profiler on port ${port}.`)
+    return runDemoApp(script, `ws://127.0.0.1:${port}/agent`, token)
+  }
+  const core = await startCore({ ...options, port })
+  printEndpoints(core, io)
+  io.out('Running the demo app; the profiler keeps serving afterwards. Stop with Ctrl-C.')
+  const stopped = untilStopped()
+  const exitCode = await runDemoApp(script, core.agentUrl, core.token)
+  io.out(`Demo app finished (exit code ${exitCode}); ${core.profiler.counters().received} queries received.`)
+  await stopped
+  await core.close()
+  return 0
+}
+
+function runDemoApp(script: string, agentUrl: string, token: string): Promise<number> {
+  const child = spawn(process.execPath, [script], {
+    stdio: 'inherit',
+    env: { ...process.env, FASTORM_PROFILER_URL: agentUrl, FASTORM_PROFILER_TOKEN: token },
+  })
+  return new Promise((resolvePromise) => {
+    child.on('exit', (code) => resolvePromise(code ?? 1))
+    child.on('error', () => resolvePromise(1))
+  })
+}
+
+async function isProfilerListening(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) })
+    return response.ok
+  } catch {
+    return false
+  }
+}

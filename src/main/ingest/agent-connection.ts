@@ -1,0 +1,173 @@
+/**
+ * One agent's WebSocket connection: hello first, then batches. Every message and every event
+ * is validated on its own, so one bad event costs only itself: it is counted as rejected and
+ * answered with an error naming the problem, while the good events around it are kept and
+ * the connection stays open. Nothing an agent sends can throw out of this module.
+ */
+import type { WebSocket, RawData } from 'ws'
+import type { ZodError } from 'zod'
+import {
+  MAX_QUERY_TEXT,
+  MAX_STACK_FRAMES,
+  PROTOCOL_VERSION,
+  agentEventSchema,
+  batchEnvelopeSchema,
+  helloSchema,
+  type ErrorCode,
+  type HelloMessage,
+  type ProfilerReply,
+  type QueryEvent,
+} from '../../shared/protocol/v1'
+import type { AppInfo } from '../../shared/domain'
+import type { NewQuery } from '../session/live-session'
+
+/** What the connection feeds: the Profiler implements it. */
+export interface IngestSink {
+  readonly sessionId: string
+  registerApp(hello: HelloMessage): AppInfo
+  addQueries(app: AppInfo, queries: NewQuery[]): void
+  countRejected(count: number): void
+  reportAgentDropped(app: AppInfo, droppedSoFar: number): void
+  appDisconnected(app: AppInfo): void
+}
+
+/** At most this many error replies per batch, so a batch of garbage cannot flood the agent. */
+const MAX_ERRORS_PER_BATCH = 10
+
+export function handleAgentConnection(socket: WebSocket, sink: IngestSink, maxPayload: number): void {
+  let app: AppInfo | undefined
+
+  const reply = (message: ProfilerReply): void => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message))
+  }
+  const fail = (code: ErrorCode, message: string, extra: { seq?: number; index?: number } = {}) =>
+    reply({ type: 'error', code, message, ...extra })
+
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    try {
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(isBinary ? rawToString(data) : rawToString(data))
+      } catch (error) {
+        sink.countRejected(1)
+        fail('not-json', `message is not JSON: ${(error as Error).message}`)
+        return
+      }
+      const type = (parsed as { type?: unknown } | null)?.type
+      if (type === 'hello') {
+        const hello = helloSchema.safeParse(parsed)
+        if (!hello.success) {
+          const protocol = (parsed as { protocol?: unknown }).protocol
+          if (typeof protocol === 'number' && protocol !== PROTOCOL_VERSION) {
+            fail(
+              'unsupported-protocol',
+              `protocol ${protocol} is not supported; this profiler speaks ${PROTOCOL_VERSION}`,
+            )
+          } else {
+            fail('bad-message', `hello: ${describeZodError(hello.error)}`)
+          }
+          return
+        }
+        if (app) sink.appDisconnected(app)
+        app = sink.registerApp(hello.data)
+        reply({
+          type: 'welcome',
+          protocol: PROTOCOL_VERSION,
+          appId: app.id,
+          sessionId: sink.sessionId,
+          maxPayload,
+        })
+        return
+      }
+      if (type === 'batch') {
+        const envelope = batchEnvelopeSchema.safeParse(parsed)
+        if (!envelope.success) {
+          const events = (parsed as { events?: unknown }).events
+          sink.countRejected(Array.isArray(events) ? events.length : 1)
+          fail('bad-message', `batch: ${describeZodError(envelope.error)}`)
+          return
+        }
+        const { seq, events, dropped } = envelope.data
+        if (!app) {
+          sink.countRejected(events.length)
+          fail('no-hello', 'send a hello before any batch; this batch was discarded', { seq })
+          return
+        }
+        if (dropped !== undefined) sink.reportAgentDropped(app, dropped)
+        ingestEvents(app, events, seq)
+        return
+      }
+      sink.countRejected(1)
+      fail('bad-message', `unknown message type ${JSON.stringify(type)}; expected "hello" or "batch"`)
+    } catch (error) {
+      // A bug of ours must not take the connection, let alone the process, down.
+      fail('bad-message', `could not process message: ${(error as Error).message}`)
+    }
+  })
+
+  socket.on('close', () => {
+    if (app) sink.appDisconnected(app)
+  })
+  socket.on('error', () => {
+    // ws closes the socket after an error (e.g. payload over the limit); 'close' follows.
+  })
+
+  function ingestEvents(from: AppInfo, events: unknown[], seq: number | undefined): void {
+    const queries: NewQuery[] = []
+    let rejected = 0
+    for (let index = 0; index < events.length; index++) {
+      const result = agentEventSchema.safeParse(events[index])
+      if (!result.success) {
+        rejected++
+        if (rejected <= MAX_ERRORS_PER_BATCH) {
+          fail('bad-event', `events[${index}]: ${describeZodError(result.error)}`, { seq, index })
+        }
+        continue
+      }
+      const event = result.data
+      if (event.type === 'query') queries.push(toNewQuery(from.id, event))
+      // Metrics events are accepted now and stored by the Metrics and health work.
+    }
+    if (rejected > MAX_ERRORS_PER_BATCH) {
+      fail('bad-event', `${rejected - MAX_ERRORS_PER_BATCH} more bad events in this batch`, { seq })
+    }
+    if (rejected > 0) sink.countRejected(rejected)
+    if (queries.length > 0) sink.addQueries(from, queries)
+  }
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
+  return data.toString('utf8')
+}
+
+/** `field.path: problem` for the first few issues, readable in an agent's log. */
+export function describeZodError(error: ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => {
+      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      const where = path.join('').replace(/^\./, '')
+      return where ? `${where}: ${issue.message}` : issue.message
+    })
+    .join('; ')
+}
+
+function toNewQuery(appId: string, event: QueryEvent): NewQuery {
+  let sql = event['db.query.text']
+  if (sql.length > MAX_QUERY_TEXT) sql = sql.slice(0, MAX_QUERY_TEXT) + ' /* truncated */'
+  const query: NewQuery = {
+    appId,
+    sql,
+    startTime: event.startTime,
+    durationMs: event.durationMs,
+  }
+  if (event['db.query.parameters'] !== undefined) query.params = event['db.query.parameters']
+  if (event['db.response.returned_rows'] !== undefined) query.rows = event['db.response.returned_rows']
+  if (event.error) query.error = event.error
+  if (event.connectionId !== undefined) query.connectionId = String(event.connectionId)
+  if (event.context) query.context = event.context
+  if (event.stack && event.stack.length > 0) query.stack = event.stack.slice(0, MAX_STACK_FRAMES)
+  return query
+}

@@ -1,0 +1,225 @@
+/**
+ * The one port the core listens on (7420 by default, loopback):
+ * - `GET /agent` upgrade: the agent endpoint (token in `Authorization: Bearer`, no Origin);
+ * - `GET /rpc` upgrade: the browser-mode API (token in `?token=` or the cookie set with the
+ *   page, and only from the page's own origin);
+ * - `GET /` and `/assets/*`: the built renderer, for browser mode.
+ * Every request and upgrade must first name an allowed Host (see request-guard.ts).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { readFile } from 'node:fs/promises'
+import { extname, resolve, sep } from 'node:path'
+import { WebSocketServer } from 'ws'
+import type { Profiler } from '../core/profiler'
+import { handleAgentConnection } from '../ingest/agent-connection'
+import { bearerToken, tokensMatch } from '../ingest/auth'
+import { allowedHostNames, checkHost, isOwnOrigin } from '../ingest/request-guard'
+import { handleRpcConnection } from './rpc'
+
+export const DEFAULT_PORT = 7420
+export const DEFAULT_HOST = '127.0.0.1'
+/** Largest agent message accepted; ws closes the connection with 1009 above it. */
+export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024
+const TOKEN_COOKIE = 'fastorm_profiler_token'
+
+export interface ServerOptions {
+  profiler: Profiler
+  token: string
+  port?: number
+  host?: string
+  maxPayload?: number
+  /** The built renderer (`out/renderer`); without it the server only takes agents and RPC. */
+  uiDir?: string
+}
+
+export interface RunningServer {
+  server: Server
+  port: number
+  host: string
+  agentUrl: string
+  /** The browser-mode UI, with the token in the query string. */
+  uiUrl: string
+  close(): Promise<void>
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+}
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  // The page URL carries the token: never send it on as a Referer.
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { profiler, token } = options
+  const host = options.host ?? DEFAULT_HOST
+  const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD
+  const allowedNames = allowedHostNames(host)
+  let port = options.port ?? DEFAULT_PORT
+
+  const agentWss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false })
+  const rpcWss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false })
+  agentWss.on('connection', (socket) => handleAgentConnection(socket, profiler, maxPayload))
+  rpcWss.on('connection', (socket) => handleRpcConnection(socket, profiler))
+
+  const server = createServer((request, response) => {
+    const host = checkHost(request, allowedNames, port)
+    if (!host.ok) return sendText(response, host.status, host.reason)
+    serveUi(request, response, options.uiDir, token).catch(() => {
+      if (!response.headersSent) sendText(response, 500, 'internal error')
+      else response.destroy()
+    })
+  })
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
+    const hostVerdict = checkHost(request, allowedNames, port)
+    if (!hostVerdict.ok) return refuseUpgrade(socket, hostVerdict.status, hostVerdict.reason)
+    const url = new URL(request.url ?? '/', 'http://localhost')
+    const origin = request.headers.origin
+    if (url.pathname === '/agent') {
+      if (origin !== undefined) {
+        return refuseUpgrade(socket, 403, 'agents do not send an Origin; browsers may not connect here')
+      }
+      if (!tokensMatch(token, bearerToken(request.headers.authorization))) {
+        return refuseUpgrade(socket, 401, 'missing or wrong token (Authorization: Bearer <token>)')
+      }
+      agentWss.handleUpgrade(request, socket, head, (ws) => agentWss.emit('connection', ws, request))
+      return
+    }
+    if (url.pathname === '/rpc') {
+      if (origin === undefined || !isOwnOrigin(origin, allowedNames, port)) {
+        return refuseUpgrade(socket, 403, 'origin not allowed')
+      }
+      const presented = url.searchParams.get('token') ?? readCookie(request, TOKEN_COOKIE)
+      if (!tokensMatch(token, presented)) return refuseUpgrade(socket, 401, 'missing or wrong token')
+      rpcWss.handleUpgrade(request, socket, head, (ws) => rpcWss.emit('connection', ws, request))
+      return
+    }
+    refuseUpgrade(socket, 404, 'no WebSocket endpoint here; agents connect to /agent')
+  })
+
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolvePromise()
+    })
+  })
+  const address = server.address()
+  if (address && typeof address === 'object') port = address.port
+  // Keep the process alive on a stray socket error rather than crash the app.
+  server.on('clientError', (_error, socket) => socket.destroy())
+
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const agentUrl = `ws://${urlHost}:${port}/agent`
+  const uiUrl = `http://${urlHost}:${port}/?token=${encodeURIComponent(token)}`
+  profiler.setEndpoint(agentUrl, token)
+
+  return {
+    server,
+    port,
+    host,
+    agentUrl,
+    uiUrl,
+    close: () =>
+      new Promise<void>((resolvePromise) => {
+        for (const client of agentWss.clients) client.terminate()
+        for (const client of rpcWss.clients) client.terminate()
+        agentWss.close()
+        rpcWss.close()
+        server.close(() => resolvePromise())
+        server.closeAllConnections()
+      }),
+  }
+}
+
+function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  const statusText: Record<number, string> = {
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    421: 'Misdirected Request',
+  }
+  const body = reason + '\n'
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText[status] ?? 'Error'}\r\n` +
+      'Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
+}
+
+function sendText(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS })
+  response.end(text + '\n')
+}
+
+function readCookie(request: IncomingMessage, name: string): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=')
+    if (key === name) return decodeURIComponent(value.join('='))
+  }
+  return undefined
+}
+
+/**
+ * The page needs the token (in the URL, or the cookie set on the first visit); the assets
+ * are the public build and need none.
+ */
+async function serveUi(
+  request: IncomingMessage,
+  response: ServerResponse,
+  uiDir: string | undefined,
+  token: string,
+): Promise<void> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'method not allowed')
+  const url = new URL(request.url ?? '/', 'http://localhost')
+  if (url.pathname === '/healthz') return sendText(response, 200, 'ok')
+  if (!uiDir) return sendText(response, 404, 'this server has no UI; agents connect to /agent')
+
+  const isPage = url.pathname === '/' || url.pathname === '/index.html'
+  const headers: Record<string, string> = { ...SECURITY_HEADERS }
+  if (isPage) {
+    const presented = url.searchParams.get('token') ?? readCookie(request, TOKEN_COOKIE)
+    if (!tokensMatch(token, presented)) {
+      return sendText(
+        response,
+        401,
+        'FastORM Profiler: open the URL the profiler printed; it carries the access token.',
+      )
+    }
+    headers['Set-Cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`
+    headers['Cache-Control'] = 'no-store'
+  }
+
+  const root = resolve(uiDir)
+  const file = resolve(root, '.' + (isPage ? '/index.html' : decodeURIComponent(url.pathname)))
+  if (file !== root && !file.startsWith(root + sep)) return sendText(response, 404, 'not found')
+  let body: Buffer
+  try {
+    body = await readFile(file)
+  } catch {
+    return sendText(response, 404, 'not found')
+  }
+  headers['Content-Type'] = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream'
+  headers['Content-Length'] = String(body.length)
+  response.writeHead(200, headers)
+  response.end(request.method === 'HEAD' ? undefined : body)
+}
+
