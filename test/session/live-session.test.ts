@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { LiveSession, type NewQuery } from '../../src/main/session/live-session'
+
+const query = (sql: string, extra: Partial<NewQuery> = {}): NewQuery => ({
+  appId: 'app-1',
+  sql,
+  startTime: 1000,
+  durationMs: 1,
+  ...extra,
+})
+const names = (id: string) => (id === 'app-1' ? 'shop-api' : id)
+
+describe('LiveSession', () => {
+  it('gives ids from 1 without gaps and returns records by id', () => {
+    const session = new LiveSession(10)
+    expect(session.add(query('SELECT 1')).id).toBe(1)
+    expect(session.add(query('SELECT 2')).id).toBe(2)
+    expect(session.get(2)?.sql).toBe('SELECT 2')
+    expect(session.get(3)).toBeUndefined()
+    expect(session.get(0)).toBeUndefined()
+  })
+
+  it('evicts the oldest past capacity and counts each eviction', () => {
+    const session = new LiveSession(3)
+    for (let i = 1; i <= 5; i++) session.add(query(`SELECT ${i}`))
+    expect(session.size).toBe(3)
+    expect(session.evicted).toBe(2)
+    expect(session.firstId).toBe(3)
+    expect(session.get(2)).toBeUndefined()
+    expect([...session.records()].map((r) => r.sql)).toEqual(['SELECT 3', 'SELECT 4', 'SELECT 5'])
+  })
+
+  it('pages oldest first, starting at the oldest held record', () => {
+    const session = new LiveSession(4)
+    for (let i = 1; i <= 6; i++) session.add(query(`SELECT ${i}`))
+    const page = session.page(1, 2, undefined, names)
+    expect(page.total).toBe(4)
+    expect(page.rows.map((r) => r.id)).toEqual([4, 5])
+    expect(session.page(3, 10, undefined, names).rows.map((r) => r.id)).toEqual([6])
+  })
+
+  it('filters by SQL, app name and context name, case-insensitively, and extends the match as queries arrive', () => {
+    const session = new LiveSession(100)
+    session.add(query('SELECT * FROM orders'))
+    session.add(query('SELECT * FROM users', { context: { id: 'r1', name: 'GET /Orders' } }))
+    session.add(query('UPDATE stock SET n = 1'))
+    expect(session.page(0, 10, 'ORDERS', names).rows.map((r) => r.id)).toEqual([1, 2])
+    expect(session.page(0, 10, 'shop', names).total).toBe(3)
+    session.add(query('DELETE FROM orders'))
+    expect(session.page(0, 10, 'orders', names).rows.map((r) => r.id)).toEqual([1, 2, 4])
+  })
+
+  it('drops evicted records from a filter that was built before they were evicted', () => {
+    const session = new LiveSession(3)
+    session.add(query('SELECT a'))
+    session.add(query('SELECT b'))
+    expect(session.page(0, 10, 'select', names).total).toBe(2)
+    session.add(query('SELECT c'))
+    session.add(query('SELECT d'))
+    const page = session.page(0, 10, 'select', names)
+    expect(page.total).toBe(3)
+    expect(page.rows.map((r) => r.sql)).toEqual(['SELECT b', 'SELECT c', 'SELECT d'])
+  })
+
+  it('marks failed queries and shows the context name in rows', () => {
+    const session = new LiveSession(10)
+    session.add(query('SELECT x', { error: { message: 'no such table: x' }, context: { id: 'r9', name: 'job:sync' } }))
+    expect(session.page(0, 1, undefined, names).rows[0]).toMatchObject({ failed: true, contextName: 'job:sync' })
+  })
+
+  it('starts again from id 1 after clear', () => {
+    const session = new LiveSession(2)
+    for (let i = 0; i < 5; i++) session.add(query('SELECT'))
+    session.clear()
+    expect(session.size).toBe(0)
+    expect(session.evicted).toBe(0)
+    expect(session.add(query('SELECT')).id).toBe(1)
+  })
+
+  it('refuses a capacity that is not a positive integer', () => {
+    expect(() => new LiveSession(0)).toThrow(RangeError)
+    expect(() => new LiveSession(1.5)).toThrow(RangeError)
+  })
+})
