@@ -6,10 +6,11 @@ export default defineConfig({
   main: {
     build: {
       rolldownOptions: {
-        // The Electron entry, and the plain-Node entries the CLI and the demo run from.
+        // The Electron entry, and the plain-Node entries: the CLI, the core as a library, the demo.
         input: {
           index: resolve('src/main/index.ts'),
           cli: resolve('src/main/cli/index.ts'),
+          core: resolve('src/main/core/index.ts'),
           'demo-app': resolve('src/main/demo/demo-app.ts'),
         },
       },
