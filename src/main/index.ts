@@ -36,7 +36,8 @@ if (!app.requestSingleInstanceLock()) {
 
     // macOS keeps apps running without windows; re-create one when the dock icon is clicked.
     app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0 && core) registerIpc(core.profiler, createMainWindow())
+      if (BrowserWindow.getAllWindows().length === 0 && core)
+        registerIpc(core.profiler, createMainWindow())
     })
   })
 

@@ -11,7 +11,8 @@ const eventChannels = new Set<string>(EVENT_CHANNELS)
 
 const bridge: PreloadBridge = {
   request(channel, ...args) {
-    if (!requestChannels.has(channel)) return Promise.reject(new Error(`unknown channel ${String(channel)}`))
+    if (!requestChannels.has(channel))
+      return Promise.reject(new Error(`unknown channel ${String(channel)}`))
     return ipcRenderer.invoke(channel, ...args)
   },
   on(channel, listener) {

@@ -74,7 +74,10 @@ export const REQUEST_CHANNELS = [
   'demo.start',
 ] as const satisfies readonly RequestChannel[]
 
-export const EVENT_CHANNELS = ['status', 'queries.changed'] as const satisfies readonly EventChannel[]
+export const EVENT_CHANNELS = [
+  'status',
+  'queries.changed',
+] as const satisfies readonly EventChannel[]
 
 export const MAX_PAGE_SIZE = 1000
 

@@ -20,9 +20,27 @@ describe('record and report', () => {
   it('records what an agent sends and reports it as text and JSON', async () => {
     const file = join(dir, 'session.json')
     const { out, io } = capture()
-    const recording = run(['record', '--out', file, '--port', '0', '--token', TOKEN, '--duration', '1.5', '--data-dir', dir], io)
+    const recording = run(
+      [
+        'record',
+        '--out',
+        file,
+        '--port',
+        '0',
+        '--token',
+        TOKEN,
+        '--duration',
+        '1.5',
+        '--data-dir',
+        dir,
+      ],
+      io,
+    )
     await eventually(() => out.some((line) => line.includes('Agent URL')))
-    const agentUrl = out.find((line) => line.includes('Agent URL'))!.split(/\s+/).at(-1)!
+    const agentUrl = out
+      .find((line) => line.includes('Agent URL'))!
+      .split(/\s+/)
+      .at(-1)!
     const agent = await connectRawAgent(agentUrl, { Authorization: `Bearer ${TOKEN}` })
     agent.send(hello('recorded-app'))
     await agent.waitFor((r) => r.type === 'welcome')
@@ -36,7 +54,9 @@ describe('record and report', () => {
           stack: [{ file: '/app/users.ts', line: 10, column: 3, function: 'getUser' }],
           connectionId: 'c1',
         }),
-        queryEvent('SELECT * FROM missing', { error: { type: '42P01', message: 'relation "missing" does not exist' } }),
+        queryEvent('SELECT * FROM missing', {
+          error: { type: '42P01', message: 'relation "missing" does not exist' },
+        }),
       ],
     })
     await agent.close()
@@ -73,7 +93,12 @@ describe('record and report', () => {
   it('writes an empty but valid session when nothing connected', async () => {
     const file = join(dir, 'empty.json')
     const { io } = capture()
-    expect(await run(['record', '--out', file, '--port', '0', '--duration', '0.2', '--data-dir', dir], io)).toBe(0)
+    expect(
+      await run(
+        ['record', '--out', file, '--port', '0', '--duration', '0.2', '--data-dir', dir],
+        io,
+      ),
+    ).toBe(0)
     const report = capture()
     expect(await run(['report', file, '--format', 'json'], report.io)).toBe(0)
     expect(JSON.parse(report.out.join('\n')).summary).toMatchObject({ queries: 0, failed: 0 })
@@ -91,8 +116,16 @@ describe('bad usage and bad input exit with 2 and one line on stderr', () => {
     ['report without a file', ['report'], /exactly one/],
     ['report in an unknown format', ['report', 'x.json', '--format', 'xml'], /--format/],
     ['a missing session file', ['report', join(dir, 'nope.json')], /cannot read/],
-    ['a duration that is not a number', ['record', '--out', join(dir, 'x.json'), '--duration', 'soon'], /--duration/],
-    ['an output folder that does not exist', ['record', '--out', join(dir, 'no', 'x.json')], /does not exist/],
+    [
+      'a duration that is not a number',
+      ['record', '--out', join(dir, 'x.json'), '--duration', 'soon'],
+      /--duration/,
+    ],
+    [
+      'an output folder that does not exist',
+      ['record', '--out', join(dir, 'no', 'x.json')],
+      /does not exist/,
+    ],
   ]
   for (const [what, argv, message] of cases) {
     it(`for ${what}`, async () => {
@@ -105,7 +138,11 @@ describe('bad usage and bad input exit with 2 and one line on stderr', () => {
 
   const badFiles: [string, string, RegExp][] = [
     ['a file that is not JSON', 'not json at all', /not valid JSON/],
-    ['a truncated file', '{"format":"fastorm-profiler-session","version":1,"queries":[', /not valid JSON/],
+    [
+      'a truncated file',
+      '{"format":"fastorm-profiler-session","version":1,"queries":[',
+      /not valid JSON/,
+    ],
     ['a file of another format', '{"format":"har","version":1}', /not a FastORM Profiler session/],
     ['a newer version', '{"format":"fastorm-profiler-session","version":99}', /newer/],
     [

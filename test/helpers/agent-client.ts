@@ -8,7 +8,10 @@ export interface RawAgent {
   send(message: unknown): void
   sendText(text: string): void
   /** Resolves with the next reply matching `predicate` (already received ones count). */
-  waitFor(predicate: (reply: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>
+  waitFor(
+    predicate: (reply: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>
   close(): Promise<void>
 }
 
@@ -19,7 +22,10 @@ export function connectRawAgent(
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { headers, perMessageDeflate: false })
     const replies: Record<string, unknown>[] = []
-    const waiters: { predicate: (r: Record<string, unknown>) => boolean; resolve: (r: Record<string, unknown>) => void }[] = []
+    const waiters: {
+      predicate: (r: Record<string, unknown>) => boolean
+      resolve: (r: Record<string, unknown>) => void
+    }[] = []
     socket.on('message', (data) => {
       const reply = JSON.parse(data.toString()) as Record<string, unknown>
       replies.push(reply)
@@ -40,7 +46,10 @@ export function connectRawAgent(
           const found = replies.find(predicate)
           if (found) return Promise.resolve(found)
           return new Promise((res, rej) => {
-            const timer = setTimeout(() => rej(new Error('timed out waiting for a reply')), timeoutMs)
+            const timer = setTimeout(
+              () => rej(new Error('timed out waiting for a reply')),
+              timeoutMs,
+            )
             waiters.push({
               predicate,
               resolve: (r) => {
@@ -61,7 +70,13 @@ export function connectRawAgent(
     socket.once('unexpected-response', (_request, response) => {
       let body = ''
       response.on('data', (chunk: Buffer) => (body += chunk.toString()))
-      response.on('end', () => reject(Object.assign(new Error(`HTTP ${response.statusCode}: ${body.trim()}`), { status: response.statusCode })))
+      response.on('end', () =>
+        reject(
+          Object.assign(new Error(`HTTP ${response.statusCode}: ${body.trim()}`), {
+            status: response.statusCode,
+          }),
+        ),
+      )
     })
     socket.once('error', reject)
   })

@@ -12,7 +12,13 @@ const MAX_PAYLOAD = 64 * 1024
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'fop-ingest-'))
-  core = await startCore({ port: 0, dataDir, uiDir: false, maxPayload: MAX_PAYLOAD, capacity: 1000 })
+  core = await startCore({
+    port: 0,
+    dataDir,
+    uiDir: false,
+    maxPayload: MAX_PAYLOAD,
+    capacity: 1000,
+  })
 })
 afterAll(async () => {
   await core.close()
@@ -69,7 +75,9 @@ describe('auth', () => {
 
   it('refuses an agent with a wrong token at the upgrade with 401', async () => {
     const wrong = core.token.slice(0, -1) + (core.token.endsWith('A') ? 'B' : 'A')
-    await expect(connectRawAgent(core.agentUrl, { Authorization: `Bearer ${wrong}` })).rejects.toMatchObject({
+    await expect(
+      connectRawAgent(core.agentUrl, { Authorization: `Bearer ${wrong}` }),
+    ).rejects.toMatchObject({
       status: 401,
     })
   })
@@ -78,34 +86,54 @@ describe('auth', () => {
     const agent = await connectRawAgent(core.agentUrl, auth())
     agent.send(hello('auth-ok'))
     const welcome = await agent.waitFor((r) => r.type === 'welcome')
-    expect(welcome).toMatchObject({ type: 'welcome', protocol: 1, sessionId: core.profiler.sessionId })
+    expect(welcome).toMatchObject({
+      type: 'welcome',
+      protocol: 1,
+      sessionId: core.profiler.sessionId,
+    })
     await agent.close()
   })
 })
 
 describe('request guard', () => {
   it('refuses a browser Origin on the agent endpoint even with the right token (WebSocket hijacking)', async () => {
-    const status = await rawUpgrade('/agent', { ...auth(), Host: `127.0.0.1:${core.server.port}`, Origin: 'https://evil.example' })
+    const status = await rawUpgrade('/agent', {
+      ...auth(),
+      Host: `127.0.0.1:${core.server.port}`,
+      Origin: 'https://evil.example',
+    })
     expect(status).toBe(403)
   })
 
   it('refuses a non-loopback Host header (DNS rebinding)', async () => {
-    const status = await rawUpgrade('/agent', { ...auth(), Host: `evil.example:${core.server.port}` })
+    const status = await rawUpgrade('/agent', {
+      ...auth(),
+      Host: `evil.example:${core.server.port}`,
+    })
     expect(status).toBe(421)
   })
 
   it('refuses a loopback Host header naming another port', async () => {
-    const status = await rawUpgrade('/agent', { ...auth(), Host: `127.0.0.1:${core.server.port + 1}` })
+    const status = await rawUpgrade('/agent', {
+      ...auth(),
+      Host: `127.0.0.1:${core.server.port + 1}`,
+    })
     expect(status).toBe(421)
   })
 
   it('accepts localhost and 127.0.0.1 Host headers', async () => {
-    expect(await rawUpgrade('/agent', { ...auth(), Host: `localhost:${core.server.port}` })).toBe(101)
-    expect(await rawUpgrade('/agent', { ...auth(), Host: `127.0.0.1:${core.server.port}` })).toBe(101)
+    expect(await rawUpgrade('/agent', { ...auth(), Host: `localhost:${core.server.port}` })).toBe(
+      101,
+    )
+    expect(await rawUpgrade('/agent', { ...auth(), Host: `127.0.0.1:${core.server.port}` })).toBe(
+      101,
+    )
   })
 
   it('answers 404 for an unknown WebSocket path', async () => {
-    expect(await rawUpgrade('/nope', { ...auth(), Host: `127.0.0.1:${core.server.port}` })).toBe(404)
+    expect(await rawUpgrade('/nope', { ...auth(), Host: `127.0.0.1:${core.server.port}` })).toBe(
+      404,
+    )
   })
 })
 
@@ -128,7 +156,9 @@ describe('protocol v1', () => {
           context: { id: 'req-1', name: 'GET /users/7' },
           stack: [{ function: 'loadUser', file: '/app/src/users.ts', line: 12, column: 5 }],
         }),
-        queryEvent('INSERT INTO t VALUES (1)', { error: { type: 'SQLITE_CONSTRAINT', message: 'UNIQUE failed' } }),
+        queryEvent('INSERT INTO t VALUES (1)', {
+          error: { type: 'SQLITE_CONSTRAINT', message: 'UNIQUE failed' },
+        }),
       ],
     })
     await eventually(() => core.profiler.session.lastId === before + 2)
@@ -144,7 +174,10 @@ describe('protocol v1', () => {
       stack: [{ function: 'loadUser', file: '/app/src/users.ts', line: 12, column: 5 }],
     })
     expect(core.profiler.appName(stored.appId)).toBe('fields-app')
-    expect(core.profiler.session.get(before + 2)!.error).toEqual({ type: 'SQLITE_CONSTRAINT', message: 'UNIQUE failed' })
+    expect(core.profiler.session.get(before + 2)!.error).toEqual({
+      type: 'SQLITE_CONSTRAINT',
+      message: 'UNIQUE failed',
+    })
     await agent.close()
   })
 
@@ -156,7 +189,11 @@ describe('protocol v1', () => {
     agent.send({
       type: 'batch',
       seq: 9,
-      events: [queryEvent('SELECT 1'), queryEvent('SELECT 2', { durationMs: 'slow' }), queryEvent('SELECT 3')],
+      events: [
+        queryEvent('SELECT 1'),
+        queryEvent('SELECT 2', { durationMs: 'slow' }),
+        queryEvent('SELECT 3'),
+      ],
     })
     const error = await agent.waitFor((r) => r.type === 'error')
     expect(error).toMatchObject({ code: 'bad-event', seq: 9, index: 1 })
@@ -168,7 +205,9 @@ describe('protocol v1', () => {
     expect(last.sql).toBe('SELECT 3')
     // The connection survived: another batch still gets in.
     agent.send({ type: 'batch', events: [queryEvent('SELECT 4')] })
-    await eventually(() => core.profiler.session.get(core.profiler.session.lastId)?.sql === 'SELECT 4')
+    await eventually(
+      () => core.profiler.session.get(core.profiler.session.lastId)?.sql === 'SELECT 4',
+    )
     await agent.close()
   })
 
@@ -180,7 +219,9 @@ describe('protocol v1', () => {
     const error = await agent.waitFor((r) => r.type === 'error')
     expect(error.code).toBe('not-json')
     agent.send({ type: 'batch', events: [queryEvent('SELECT after_garbage')] })
-    await eventually(() => core.profiler.session.get(core.profiler.session.lastId)?.sql === 'SELECT after_garbage')
+    await eventually(
+      () => core.profiler.session.get(core.profiler.session.lastId)?.sql === 'SELECT after_garbage',
+    )
     await agent.close()
   })
 
@@ -205,7 +246,8 @@ describe('protocol v1', () => {
 
   it('refuses JSON that is not an object without crashing (null, numbers, arrays)', async () => {
     const agent = await connectRawAgent(core.agentUrl, auth())
-    for (const text of ['null', '42', '[]', '"hello"', '{"type":"batch","events":"x"}']) agent.sendText(text)
+    for (const text of ['null', '42', '[]', '"hello"', '{"type":"batch","events":"x"}'])
+      agent.sendText(text)
     await eventually(() => agent.replies.length === 5)
     expect(agent.replies.every((r) => r.type === 'error' && r.code === 'bad-message')).toBe(true)
     await agent.close()
@@ -216,7 +258,13 @@ describe('protocol v1', () => {
     agent.send(hello('metrics-app'))
     await agent.waitFor((r) => r.type === 'welcome')
     const before = core.profiler.counters()
-    agent.send({ type: 'batch', events: [{ type: 'pool', time: Date.now(), attributes: { active: 3, idle: 2 } }, queryEvent('SELECT m')] })
+    agent.send({
+      type: 'batch',
+      events: [
+        { type: 'pool', time: Date.now(), attributes: { active: 3, idle: 2 } },
+        queryEvent('SELECT m'),
+      ],
+    })
     await eventually(() => core.profiler.counters().received === before.received + 1)
     expect(core.profiler.counters().rejected).toBe(before.rejected)
     await agent.close()
@@ -227,7 +275,9 @@ describe('protocol v1', () => {
     agent.send(hello('dropping-app'))
     const welcome = await agent.waitFor((r) => r.type === 'welcome')
     agent.send({ type: 'batch', dropped: 17, events: [queryEvent('SELECT d')] })
-    await eventually(() => core.profiler.appsList().find((a) => a.id === welcome.appId)?.droppedByAgent === 17)
+    await eventually(
+      () => core.profiler.appsList().find((a) => a.id === welcome.appId)?.droppedByAgent === 17,
+    )
     expect(core.profiler.counters().droppedByAgents).toBeGreaterThanOrEqual(17)
     await agent.close()
   })
@@ -238,7 +288,9 @@ describe('limits', () => {
     const agent = await connectRawAgent(core.agentUrl, auth())
     agent.send(hello('huge-app'))
     await agent.waitFor((r) => r.type === 'welcome')
-    const closed = new Promise<number>((resolve) => agent.socket.once('close', (code) => resolve(code)))
+    const closed = new Promise<number>((resolve) =>
+      agent.socket.once('close', (code) => resolve(code)),
+    )
     agent.send({ type: 'batch', events: [queryEvent('SELECT ' + 'x'.repeat(MAX_PAYLOAD))] })
     expect(await closed).toBe(1009)
     const next = await connectRawAgent(core.agentUrl, auth())
@@ -253,7 +305,10 @@ describe('limits', () => {
     await agent.waitFor((r) => r.type === 'welcome')
     const before = core.profiler.counters()
     for (let batch = 0; batch < 15; batch++) {
-      agent.send({ type: 'batch', events: Array.from({ length: 100 }, (_, i) => queryEvent(`SELECT ${batch * 100 + i}`)) })
+      agent.send({
+        type: 'batch',
+        events: Array.from({ length: 100 }, (_, i) => queryEvent(`SELECT ${batch * 100 + i}`)),
+      })
     }
     await eventually(() => core.profiler.counters().received === before.received + 1500)
     const after = core.profiler.counters()
@@ -268,6 +323,9 @@ describe('limits', () => {
     agent.send(hello('leaving-app'))
     const welcome = await agent.waitFor((r) => r.type === 'welcome')
     await agent.close()
-    await eventually(() => core.profiler.appsList().find((a) => a.id === welcome.appId)?.disconnectedAt !== undefined)
+    await eventually(
+      () =>
+        core.profiler.appsList().find((a) => a.id === welcome.appId)?.disconnectedAt !== undefined,
+    )
   })
 })

@@ -25,15 +25,22 @@ afterAll(async () => {
 })
 
 function get(path: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: core.server.port, path, headers }, (response) => {
-      let body = ''
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()))
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: core.server.port, path, headers },
+        (response) => {
+          let body = ''
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()))
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+          )
+        },
+      )
+      req.on('error', reject)
+      req.end()
+    },
+  )
 }
 
 const own = () => `http://127.0.0.1:${core.server.port}`
@@ -41,11 +48,16 @@ const own = () => `http://127.0.0.1:${core.server.port}`
 function openRpc(options: { token?: string; origin?: string } = {}) {
   const token = options.token ?? core.token
   return new Promise<WebSocket>((resolve, reject) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${core.server.port}/rpc?token=${encodeURIComponent(token)}`, {
-      origin: options.origin ?? own(),
-    })
+    const socket = new WebSocket(
+      `ws://127.0.0.1:${core.server.port}/rpc?token=${encodeURIComponent(token)}`,
+      {
+        origin: options.origin ?? own(),
+      },
+    )
     socket.once('open', () => resolve(socket))
-    socket.once('unexpected-response', (_req, response) => reject(Object.assign(new Error('refused'), { status: response.statusCode })))
+    socket.once('unexpected-response', (_req, response) =>
+      reject(Object.assign(new Error('refused'), { status: response.statusCode })),
+    )
     socket.once('error', reject)
   })
 }
@@ -99,7 +111,10 @@ describe('the RPC socket', () => {
   it('answers requests through the shared API and pushes queries.changed', async () => {
     const socket = await openRpc()
     const status = await call(socket, 1, 'status.get')
-    expect(status.result).toMatchObject({ sessionId: core.profiler.sessionId, agentUrl: core.agentUrl })
+    expect(status.result).toMatchObject({
+      sessionId: core.profiler.sessionId,
+      agentUrl: core.agentUrl,
+    })
     const info = await call(socket, 2, 'connect.info')
     expect(JSON.stringify(info.result)).toContain(core.token)
 
@@ -112,10 +127,15 @@ describe('the RPC socket', () => {
     const agent = await connectRawAgent(core.agentUrl, { Authorization: `Bearer ${core.token}` })
     agent.send(hello('rpc-app'))
     await agent.waitFor((r) => r.type === 'welcome')
-    agent.send({ type: 'batch', events: [queryEvent('SELECT * FROM rpc_table', { 'db.query.parameters': [1] })] })
+    agent.send({
+      type: 'batch',
+      events: [queryEvent('SELECT * FROM rpc_table', { 'db.query.parameters': [1] })],
+    })
     expect(await changed).toMatchObject({ total: 1 })
 
-    const page = await call(socket, 3, 'queries.page', [{ offset: 0, limit: 10, filter: 'rpc_table' }])
+    const page = await call(socket, 3, 'queries.page', [
+      { offset: 0, limit: 10, filter: 'rpc_table' },
+    ])
     expect(page.result).toMatchObject({ total: 1, rows: [{ sql: 'SELECT * FROM rpc_table' }] })
     const id = (page.result as { rows: { id: number }[] }).rows[0]!.id
     const detail = await call(socket, 4, 'queries.get', [id])
@@ -127,14 +147,20 @@ describe('the RPC socket', () => {
   it('answers bad requests with an error and stays open', async () => {
     const socket = await openRpc()
     expect((await call(socket, 1, 'fs.readFile', ['/etc/passwd'])).error).toMatch(/unknown channel/)
-    expect((await call(socket, 2, 'queries.page', [{ offset: -1, limit: 10 }])).error).toMatch(/offset/)
-    expect((await call(socket, 3, 'queries.page', [{ offset: 0, limit: 100000 }])).error).toMatch(/limit/)
+    expect((await call(socket, 2, 'queries.page', [{ offset: -1, limit: 10 }])).error).toMatch(
+      /offset/,
+    )
+    expect((await call(socket, 3, 'queries.page', [{ offset: 0, limit: 100000 }])).error).toMatch(
+      /limit/,
+    )
     expect((await call(socket, 4, 'status.get')).result).toBeTruthy()
     socket.close()
   })
 
   it('refuses a wrong token and a foreign origin', async () => {
-    await expect(openRpc({ token: 'wrong-token-wrong-token' })).rejects.toMatchObject({ status: 401 })
+    await expect(openRpc({ token: 'wrong-token-wrong-token' })).rejects.toMatchObject({
+      status: 401,
+    })
     await expect(openRpc({ origin: 'https://evil.example' })).rejects.toMatchObject({ status: 403 })
   })
 })

@@ -64,8 +64,16 @@ describe('LiveSession', () => {
 
   it('marks failed queries and shows the context name in rows', () => {
     const session = new LiveSession(10)
-    session.add(query('SELECT x', { error: { message: 'no such table: x' }, context: { id: 'r9', name: 'job:sync' } }))
-    expect(session.page(0, 1, undefined, names).rows[0]).toMatchObject({ failed: true, contextName: 'job:sync' })
+    session.add(
+      query('SELECT x', {
+        error: { message: 'no such table: x' },
+        context: { id: 'r9', name: 'job:sync' },
+      }),
+    )
+    expect(session.page(0, 1, undefined, names).rows[0]).toMatchObject({
+      failed: true,
+      contextName: 'job:sync',
+    })
   })
 
   it('starts again from id 1 after clear', () => {

@@ -81,7 +81,9 @@ export async function run(argv: string[], io: Output = stdio): Promise<number> {
     }
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EADDRINUSE') {
-      io.err(`fastorm-profiler: the port is in use (is FastORM Profiler already running?); pick another with --port`)
+      io.err(
+        `fastorm-profiler: the port is in use (is FastORM Profiler already running?); pick another with --port`,
+      )
       return 2
     }
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
@@ -104,7 +106,12 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(
   }
 }
 
-function integerOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
+function integerOption(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined) return undefined
   const number = Number(value)
   if (!/^\d+$/.test(value) || number < min || number > max) {
@@ -138,8 +145,14 @@ function printEndpoints(core: Core, io: Output): void {
   io.out(`  UI (open in a browser): ${core.uiUrl}`)
   io.out(`  Agent URL:              ${core.agentUrl}`)
   io.out(`  Token file:             ${join(core.dataDir, 'token')}`)
-  if (core.server.host !== '127.0.0.1' && core.server.host !== 'localhost' && core.server.host !== '::1') {
-    io.out(`  Listening on ${core.server.host}: reachable from other machines, protected by the token.`)
+  if (
+    core.server.host !== '127.0.0.1' &&
+    core.server.host !== 'localhost' &&
+    core.server.host !== '::1'
+  ) {
+    io.out(
+      `  Listening on ${core.server.host}: reachable from other machines, protected by the token.`,
+    )
   }
 }
 
@@ -156,7 +169,8 @@ function untilStopped(seconds?: number): Promise<string> {
     const onTerm = () => done('SIGTERM')
     process.on('SIGINT', onInt)
     process.on('SIGTERM', onTerm)
-    const timer = seconds === undefined ? undefined : setTimeout(() => done('duration'), seconds * 1000)
+    const timer =
+      seconds === undefined ? undefined : setTimeout(() => done('duration'), seconds * 1000)
   })
 }
 
@@ -171,7 +185,11 @@ async function serve(args: string[], io: Output): Promise<number> {
 }
 
 async function record(args: string[], io: Output): Promise<number> {
-  const { values } = parse(args, { ...serverOptions, out: { type: 'string' }, duration: { type: 'string' } })
+  const { values } = parse(args, {
+    ...serverOptions,
+    out: { type: 'string' },
+    duration: { type: 'string' },
+  })
   if (!values.out) throw new UsageError('record needs --out FILE')
   const out = resolve(values.out)
   if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) {
@@ -181,7 +199,9 @@ async function record(args: string[], io: Output): Promise<number> {
   if (values.duration !== undefined) {
     duration = Number(values.duration)
     if (!Number.isFinite(duration) || duration <= 0) {
-      throw new UsageError(`--duration must be a number of seconds above 0, got "${values.duration}"`)
+      throw new UsageError(
+        `--duration must be a number of seconds above 0, got "${values.duration}"`,
+      )
     }
   }
   const core = await startCore(coreOptions(values))
@@ -213,7 +233,9 @@ async function report(args: string[], io: Output): Promise<number> {
   }
   const session = await readSessionFile(resolve(positionals[0]!))
   const built = buildReport(session)
-  io.out(values.format === 'json' ? JSON.stringify(built, null, 2) : formatTextReport(built).trimEnd())
+  io.out(
+    values.format === 'json' ? JSON.stringify(built, null, 2) : formatTextReport(built).trimEnd(),
+  )
   return 0
 }
 
@@ -249,7 +271,8 @@ async function start(args: string[], io: Output): Promise<number> {
 async function demo(args: string[], io: Output): Promise<number> {
   const { values } = parse(args, { ...serverOptions })
   const script = builtDemoScript()
-  if (!existsSync(script)) throw new UsageError(`the demo is not built (${script}); run npm run build`)
+  if (!existsSync(script))
+    throw new UsageError(`the demo is not built (${script}); run npm run build`)
   const options = coreOptions(values)
   const port = options.port ?? DEFAULT_PORT
   const dataDir = options.dataDir ?? defaultDataDir()
@@ -265,7 +288,9 @@ async function demo(args: string[], io: Output): Promise<number> {
   io.out('Running the demo app; the profiler keeps serving afterwards. Stop with Ctrl-C.')
   const stopped = untilStopped()
   const exitCode = await runDemoApp(script, core.agentUrl, core.token)
-  io.out(`Demo app finished (exit code ${exitCode}); ${core.profiler.counters().received} queries received.`)
+  io.out(
+    `Demo app finished (exit code ${exitCode}); ${core.profiler.counters().received} queries received.`,
+  )
   await stopped
   await core.close()
   return 0
@@ -284,7 +309,9 @@ function runDemoApp(script: string, agentUrl: string, token: string): Promise<nu
 
 async function isProfilerListening(port: number): Promise<boolean> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) })
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`, {
+      signal: AbortSignal.timeout(1000),
+    })
     return response.ok
   } catch {
     return false

@@ -38,7 +38,9 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
   }
   const token = options.token ?? loadOrCreateToken(dataDir)
   const uiDir =
-    options.uiDir === false ? undefined : (options.uiDir ?? (existsSync(builtRendererDir()) ? builtRendererDir() : undefined))
+    options.uiDir === false
+      ? undefined
+      : (options.uiDir ?? (existsSync(builtRendererDir()) ? builtRendererDir() : undefined))
 
   let endpoint = { agentUrl: '', token }
   const demo = createDemoLauncher(() => endpoint)

@@ -12,7 +12,9 @@ export interface DemoLauncher {
   stop(): void
 }
 
-export function createDemoLauncher(endpoint: () => { agentUrl: string; token: string }): DemoLauncher {
+export function createDemoLauncher(
+  endpoint: () => { agentUrl: string; token: string },
+): DemoLauncher {
   let child: ChildProcess | undefined
   return {
     start() {

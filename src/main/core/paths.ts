@@ -11,7 +11,8 @@ export function defaultDataDir(): string {
   if (process.platform === 'win32') {
     return join(process.env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'fastorm-profiler')
   }
-  if (process.platform === 'darwin') return join(home, 'Library', 'Application Support', 'fastorm-profiler')
+  if (process.platform === 'darwin')
+    return join(home, 'Library', 'Application Support', 'fastorm-profiler')
   return join(process.env.XDG_CONFIG_HOME ?? join(home, '.config'), 'fastorm-profiler')
 }
 
@@ -22,7 +23,8 @@ export function defaultDataDir(): string {
 export function appRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'electron.vite.config.ts'))) return dir
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'electron.vite.config.ts')))
+      return dir
     dir = dirname(dir)
   }
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')

@@ -62,7 +62,9 @@ export class Profiler implements IngestSink {
       'queries.get': (id) => this.session.get(id) ?? null,
       'session.clear': () => this.clear(),
       'demo.start': () =>
-        this.startDemo ? this.startDemo() : { running: false, error: 'the demo app is not available here' },
+        this.startDemo
+          ? this.startDemo()
+          : { running: false, error: 'the demo app is not available here' },
     }
   }
 

@@ -25,7 +25,10 @@ export function connectSnippets(agentUrl: string, token: string): ConnectInfo['s
       id: 'env',
       title: 'Environment',
       language: 'shell',
-      code: [`export FASTORM_PROFILER_URL=${agentUrl}`, `export FASTORM_PROFILER_TOKEN=${token}`].join('\n'),
+      code: [
+        `export FASTORM_PROFILER_URL=${agentUrl}`,
+        `export FASTORM_PROFILER_TOKEN=${token}`,
+      ].join('\n'),
     },
     {
       id: 'manual',

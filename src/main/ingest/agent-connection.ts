@@ -34,7 +34,11 @@ export interface IngestSink {
 /** At most this many error replies per batch, so a batch of garbage cannot flood the agent. */
 const MAX_ERRORS_PER_BATCH = 10
 
-export function handleAgentConnection(socket: WebSocket, sink: IngestSink, maxPayload: number): void {
+export function handleAgentConnection(
+  socket: WebSocket,
+  sink: IngestSink,
+  maxPayload: number,
+): void {
   let app: AppInfo | undefined
 
   const reply = (message: ProfilerReply): void => {
@@ -98,7 +102,10 @@ export function handleAgentConnection(socket: WebSocket, sink: IngestSink, maxPa
         return
       }
       sink.countRejected(1)
-      fail('bad-message', `unknown message type ${JSON.stringify(type)}; expected "hello" or "batch"`)
+      fail(
+        'bad-message',
+        `unknown message type ${JSON.stringify(type)}; expected "hello" or "batch"`,
+      )
     } catch (error) {
       // A bug of ours must not take the connection, let alone the process, down.
       fail('bad-message', `could not process message: ${(error as Error).message}`)
@@ -164,7 +171,8 @@ function toNewQuery(appId: string, event: QueryEvent): NewQuery {
     durationMs: event.durationMs,
   }
   if (event['db.query.parameters'] !== undefined) query.params = event['db.query.parameters']
-  if (event['db.response.returned_rows'] !== undefined) query.rows = event['db.response.returned_rows']
+  if (event['db.response.returned_rows'] !== undefined)
+    query.rows = event['db.response.returned_rows']
   if (event.error) query.error = event.error
   if (event.connectionId !== undefined) query.connectionId = String(event.connectionId)
   if (event.context) query.context = event.context

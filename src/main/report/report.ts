@@ -74,7 +74,14 @@ export function buildReport(session: SessionFile): Report {
       contexts: contexts.size,
       counters: session.counters,
     },
-    apps: session.apps.map(({ id, name, runtime, orm, dbSystem, pid }) => ({ id, name, runtime, orm, dbSystem, pid })),
+    apps: session.apps.map(({ id, name, runtime, orm, dbSystem, pid }) => ({
+      id,
+      name,
+      runtime,
+      orm,
+      dbSystem,
+      pid,
+    })),
     queries,
   }
 }
@@ -92,13 +99,20 @@ export function formatTextReport(report: Report): string {
   if (report.apps.length > 0) {
     lines.push('', 'Apps:')
     for (const app of report.apps) {
-      const parts = [app.runtime?.name, app.orm?.name, app.dbSystem, app.pid ? `pid ${app.pid}` : undefined]
+      const parts = [
+        app.runtime?.name,
+        app.orm?.name,
+        app.dbSystem,
+        app.pid ? `pid ${app.pid}` : undefined,
+      ]
       lines.push(`  ${app.name} (${parts.filter(Boolean).join(', ')})`)
     }
   }
   lines.push('', 'Queries:')
   for (const query of report.queries) {
-    const status = query.error ? `FAILED ${query.error.type ?? ''} ${query.error.message}`.trim() : `${query.rows ?? '-'} rows`
+    const status = query.error
+      ? `FAILED ${query.error.type ?? ''} ${query.error.message}`.trim()
+      : `${query.rows ?? '-'} rows`
     lines.push(
       `  #${query.id} ${new Date(query.startTime).toISOString()} ${query.durationMs.toFixed(2)} ms  ${status}` +
         (query.context ? `  [${query.context}]` : ''),

@@ -46,13 +46,18 @@ export function handleRpcConnection(socket: WebSocket, profiler: Profiler): void
     }
     invoke(profiler, channel, args.data as unknown[]).then(
       (result) => send({ id, result: result ?? null }),
-      (error: unknown) => send({ id, error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        send({ id, error: error instanceof Error ? error.message : String(error) }),
     )
   })
 }
 
 /** Calls the handler for a channel whose arguments were validated. */
-export async function invoke(profiler: Profiler, channel: RequestChannel, args: unknown[]): Promise<unknown> {
+export async function invoke(
+  profiler: Profiler,
+  channel: RequestChannel,
+  args: unknown[],
+): Promise<unknown> {
   const handler = profiler.handlers[channel] as (...a: unknown[]) => unknown
   return handler(...args)
 }

@@ -74,7 +74,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let port = options.port ?? DEFAULT_PORT
 
   const agentWss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false })
-  const rpcWss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false })
+  const rpcWss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 1024 * 1024,
+    perMessageDeflate: false,
+  })
   agentWss.on('connection', (socket) => handleAgentConnection(socket, profiler, maxPayload))
   rpcWss.on('connection', (socket) => handleRpcConnection(socket, profiler))
 
@@ -95,12 +99,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const origin = request.headers.origin
     if (url.pathname === '/agent') {
       if (origin !== undefined) {
-        return refuseUpgrade(socket, 403, 'agents do not send an Origin; browsers may not connect here')
+        return refuseUpgrade(
+          socket,
+          403,
+          'agents do not send an Origin; browsers may not connect here',
+        )
       }
       if (!tokensMatch(token, bearerToken(request.headers.authorization))) {
         return refuseUpgrade(socket, 401, 'missing or wrong token (Authorization: Bearer <token>)')
       }
-      agentWss.handleUpgrade(request, socket, head, (ws) => agentWss.emit('connection', ws, request))
+      agentWss.handleUpgrade(request, socket, head, (ws) =>
+        agentWss.emit('connection', ws, request),
+      )
       return
     }
     if (url.pathname === '/rpc') {
@@ -108,7 +118,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return refuseUpgrade(socket, 403, 'origin not allowed')
       }
       const presented = url.searchParams.get('token') ?? readCookie(request, TOKEN_COOKIE)
-      if (!tokensMatch(token, presented)) return refuseUpgrade(socket, 401, 'missing or wrong token')
+      if (!tokensMatch(token, presented))
+        return refuseUpgrade(socket, 401, 'missing or wrong token')
       rpcWss.handleUpgrade(request, socket, head, (ws) => rpcWss.emit('connection', ws, request))
       return
     }
@@ -127,7 +138,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Keep the process alive on a stray socket error rather than crash the app.
   server.on('clientError', (_error, socket) => socket.destroy())
 
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const urlHost =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
   const agentUrl = `ws://${urlHost}:${port}/agent`
   const uiUrl = `http://${urlHost}:${port}/?token=${encodeURIComponent(token)}`
   profiler.setEndpoint(agentUrl, token)
@@ -188,7 +200,8 @@ async function serveUi(
   uiDir: string | undefined,
   token: string,
 ): Promise<void> {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return sendText(response, 405, 'method not allowed')
+  if (request.method !== 'GET' && request.method !== 'HEAD')
+    return sendText(response, 405, 'method not allowed')
   const url = new URL(request.url ?? '/', 'http://localhost')
   if (url.pathname === '/healthz') return sendText(response, 200, 'ok')
   if (!uiDir) return sendText(response, 404, 'this server has no UI; agents connect to /agent')
@@ -204,7 +217,8 @@ async function serveUi(
         'FastORM Profiler: open the URL the profiler printed; it carries the access token.',
       )
     }
-    headers['Set-Cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`
+    headers['Set-Cookie'] =
+      `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`
     headers['Cache-Control'] = 'no-store'
   }
 
@@ -222,4 +236,3 @@ async function serveUi(
   response.writeHead(200, headers)
   response.end(request.method === 'HEAD' ? undefined : body)
 }
-

@@ -96,13 +96,15 @@ const queryRecordSchema = z.object({
   stack: z.array(stackFrameSchema).optional(),
 })
 
-const appSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  connectedAt: z.number(),
-  received: z.number(),
-  droppedByAgent: z.number(),
-}).passthrough()
+const appSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    connectedAt: z.number(),
+    received: z.number(),
+    droppedByAgent: z.number(),
+  })
+  .passthrough()
 
 const envelopeSchema = z.object({
   format: z.literal(SESSION_FORMAT),
@@ -140,7 +142,10 @@ export async function readSessionFile(path: string): Promise<SessionFile> {
   }
   const format = (data as { format?: unknown } | null)?.format
   if (format !== SESSION_FORMAT) {
-    throw new SessionFileError(path, `not a FastORM Profiler session (format is ${JSON.stringify(format)})`)
+    throw new SessionFileError(
+      path,
+      `not a FastORM Profiler session (format is ${JSON.stringify(format)})`,
+    )
   }
   const version = (data as { version?: unknown }).version
   if (typeof version === 'number' && version > SESSION_VERSION) {

@@ -13,7 +13,9 @@ export function hardenApp(): void {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }))
   })
   void app.whenReady().then(() => {
-    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
+    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
+      callback(false),
+    )
     session.defaultSession.setPermissionCheckHandler(() => false)
   })
 }

@@ -42,7 +42,8 @@ export function registerIpc(profiler: Profiler, window: BrowserWindow): void {
   handlersRegistered = true
   for (const channel of REQUEST_CHANNELS) {
     ipcMain.handle(channel, (event, ...args: unknown[]) => {
-      if (!isTrustedSender(event)) throw new Error(`refused ${channel}: not sent by the profiler's own page`)
+      if (!isTrustedSender(event))
+        throw new Error(`refused ${channel}: not sent by the profiler's own page`)
       const parsed = requestArgsSchemas[channel].safeParse(args)
       if (!parsed.success) throw new Error(`${channel}: ${describeZodError(parsed.error)}`)
       if (!currentProfiler) throw new Error('the profiler is not running')

@@ -49,7 +49,9 @@ export const queryEventSchema = z.object({
   type: z.literal('query'),
   'db.query.text': z.string(),
   /** Positional (`[7]`) or named (`{ "id": 7 }`) parameters. */
-  'db.query.parameters': z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]).optional(),
+  'db.query.parameters': z
+    .union([z.array(z.unknown()), z.record(z.string(), z.unknown())])
+    .optional(),
   /** When the query started, epoch milliseconds, fractional. */
   startTime: nonNegative,
   durationMs: nonNegative,
@@ -58,7 +60,9 @@ export const queryEventSchema = z.object({
     .object({ type: z.string().max(200).optional(), message: z.string().max(10_000) })
     .optional(),
   connectionId: z.union([z.string().max(200), z.number()]).optional(),
-  context: z.object({ id: z.string().min(1).max(200), name: z.string().max(500).optional() }).optional(),
+  context: z
+    .object({ id: z.string().min(1).max(200), name: z.string().max(500).optional() })
+    .optional(),
   stack: z.array(stackFrameSchema).optional(),
 })
 export type QueryEvent = z.infer<typeof queryEventSchema>
@@ -109,8 +113,4 @@ export type ProfilerReply =
     }
 
 export type ErrorCode =
-  | 'not-json'
-  | 'bad-message'
-  | 'bad-event'
-  | 'no-hello'
-  | 'unsupported-protocol'
+  'not-json' | 'bad-message' | 'bad-event' | 'no-hello' | 'unsupported-protocol'
