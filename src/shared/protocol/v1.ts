@@ -16,6 +16,8 @@ export const PROTOCOL_VERSION = 1
 export const MAX_QUERY_TEXT = 100_000
 /** Deepest call-site stack kept per query. */
 export const MAX_STACK_FRAMES = 64
+/** Deepest stack accepted at all; frames past MAX_STACK_FRAMES are cut on ingest. */
+export const MAX_STACK_FRAMES_ACCEPTED = 1000
 
 const finiteNumber = z.number().refine(Number.isFinite, 'expected a finite number')
 const nonNegative = finiteNumber.refine((n) => n >= 0, 'expected a number >= 0')
@@ -63,7 +65,7 @@ export const queryEventSchema = z.object({
   context: z
     .object({ id: z.string().min(1).max(200), name: z.string().max(500).optional() })
     .optional(),
-  stack: z.array(stackFrameSchema).optional(),
+  stack: z.array(stackFrameSchema).max(MAX_STACK_FRAMES_ACCEPTED).optional(),
 })
 export type QueryEvent = z.infer<typeof queryEventSchema>
 

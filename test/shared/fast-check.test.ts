@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { isValidQueryEvent } from '../../src/shared/protocol/fast-check'
+import { queryEventSchema } from '../../src/shared/protocol/v1'
+
+const valid = () => ({
+  type: 'query',
+  'db.query.text': 'SELECT * FROM "user" WHERE "id" = $1',
+  'db.query.parameters': [7] as unknown,
+  startTime: 1764145657123.456,
+  durationMs: 0.84,
+  'db.response.returned_rows': 1 as unknown,
+  error: { type: '42P01', message: 'relation does not exist' } as unknown,
+  connectionId: 'c1' as unknown,
+  context: { id: 'req-1', name: 'GET /users/:id' } as unknown,
+  stack: [{ function: 'load', file: '/app/a.ts', line: 3, column: 9 }] as unknown,
+})
+
+type Event = Record<string, unknown>
+const mutations: [string, (e: Event) => unknown][] = [
+  ['the valid event', (e) => e],
+  [
+    'only the required fields',
+    (e) => ({ type: e.type, 'db.query.text': 'SELECT 1', startTime: 1, durationMs: 0 }),
+  ],
+  ['named parameters', (e) => ({ ...e, 'db.query.parameters': { id: 7 } })],
+  ['an unknown extra key', (e) => ({ ...e, extra: true })],
+  ['a numeric connection id', (e) => ({ ...e, connectionId: 3 })],
+  ['null', () => null],
+  ['an array', () => []],
+  ['a string', () => 'query'],
+  ['another type', (e) => ({ ...e, type: 'pool' })],
+  ['no text', (e) => ({ ...e, 'db.query.text': undefined })],
+  ['a numeric text', (e) => ({ ...e, 'db.query.text': 42 })],
+  ['a string duration', (e) => ({ ...e, durationMs: '1' })],
+  ['a negative duration', (e) => ({ ...e, durationMs: -1 })],
+  ['an infinite duration', (e) => ({ ...e, durationMs: Infinity })],
+  ['a NaN start', (e) => ({ ...e, startTime: NaN })],
+  ['a missing start', (e) => ({ ...e, startTime: undefined })],
+  ['null parameters', (e) => ({ ...e, 'db.query.parameters': null })],
+  ['string parameters', (e) => ({ ...e, 'db.query.parameters': 'a,b' })],
+  ['fractional rows', (e) => ({ ...e, 'db.response.returned_rows': 1.5 })],
+  ['negative rows', (e) => ({ ...e, 'db.response.returned_rows': -1 })],
+  ['rows beyond safe integers', (e) => ({ ...e, 'db.response.returned_rows': 2 ** 60 })],
+  ['an error without message', (e) => ({ ...e, error: { type: 'X' } })],
+  ['an error as a string', (e) => ({ ...e, error: 'boom' })],
+  ['an error message too long', (e) => ({ ...e, error: { message: 'x'.repeat(10_001) } })],
+  ['an error type too long', (e) => ({ ...e, error: { message: 'm', type: 'x'.repeat(201) } })],
+  ['a null error', (e) => ({ ...e, error: null })],
+  ['a boolean connection id', (e) => ({ ...e, connectionId: true })],
+  ['a connection id too long', (e) => ({ ...e, connectionId: 'x'.repeat(201) })],
+  ['a context without id', (e) => ({ ...e, context: { name: 'x' } })],
+  ['a context with an empty id', (e) => ({ ...e, context: { id: '' } })],
+  ['a context name too long', (e) => ({ ...e, context: { id: 'a', name: 'x'.repeat(501) } })],
+  ['a context as an array', (e) => ({ ...e, context: ['a'] })],
+  ['a stack that is not an array', (e) => ({ ...e, stack: { file: 'a' } })],
+  ['a frame without file', (e) => ({ ...e, stack: [{ line: 1 }] })],
+  ['a frame with a fractional line', (e) => ({ ...e, stack: [{ file: 'a', line: 1.5 }] })],
+  ['a frame with a negative column', (e) => ({ ...e, stack: [{ file: 'a', column: -1 }] })],
+  ['a frame with a numeric function', (e) => ({ ...e, stack: [{ file: 'a', function: 1 }] })],
+  ['a null frame', (e) => ({ ...e, stack: [null] })],
+  ['an empty stack', (e) => ({ ...e, stack: [] })],
+  [
+    'a stack of 1,000 frames',
+    (e) => ({ ...e, stack: Array.from({ length: 1000 }, () => ({ file: 'a' })) }),
+  ],
+  [
+    'a stack of 1,001 frames',
+    (e) => ({ ...e, stack: Array.from({ length: 1001 }, () => ({ file: 'a' })) }),
+  ],
+]
+
+describe('isValidQueryEvent agrees with queryEventSchema', () => {
+  for (const [what, mutate] of mutations) {
+    it(`for ${what}`, () => {
+      const event = mutate(valid())
+      expect(isValidQueryEvent(event)).toBe(queryEventSchema.safeParse(event).success)
+    })
+  }
+
+  it('accepts the valid event and refuses a broken one (the comparison is not vacuous)', () => {
+    expect(isValidQueryEvent(valid())).toBe(true)
+    expect(isValidQueryEvent({ ...valid(), durationMs: '1' })).toBe(false)
+  })
+})
