@@ -1,0 +1,54 @@
+/** The app's views, in navigation order. Only Queries is built; the rest say what brings them. */
+export type ViewId = 'queries' | 'timeline' | 'findings' | 'health' | 'metrics' | 'sessions'
+
+export interface ViewDescription {
+  id: ViewId
+  label: string
+  /** For views not built yet: what they will show, and which piece of work brings them. */
+  placeholder?: { summary: string; arrivesWith: string }
+}
+
+export const APP_VIEWS: readonly ViewDescription[] = [
+  { id: 'queries', label: 'Queries' },
+  {
+    id: 'timeline',
+    label: 'Timeline',
+    placeholder: {
+      summary: 'Every query on a zoomable time axis, grouped by app and request context.',
+      arrivesWith: 'the timeline work',
+    },
+  },
+  {
+    id: 'findings',
+    label: 'N+1',
+    placeholder: {
+      summary:
+        'N+1 reads, duplicate queries and write loops per request, with the call site and a fix phrased for your ORM.',
+      arrivesWith: 'the analysis work',
+    },
+  },
+  {
+    id: 'health',
+    label: 'Health',
+    placeholder: {
+      summary: 'Warnings, errors and critical findings over slow and failed queries, pools and the host.',
+      arrivesWith: 'the health work',
+    },
+  },
+  {
+    id: 'metrics',
+    label: 'Metrics',
+    placeholder: {
+      summary: 'Host, process, connection-pool and cache metrics over time.',
+      arrivesWith: 'the metrics work',
+    },
+  },
+  {
+    id: 'sessions',
+    label: 'Sessions',
+    placeholder: {
+      summary: 'Saved profiling sessions: open, compare, export as reports.',
+      arrivesWith: 'the session library work',
+    },
+  },
+]
