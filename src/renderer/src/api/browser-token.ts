@@ -23,7 +23,10 @@ export function takeBrowserToken(
 }
 
 /** The RPC socket's URL: same origin as the page, so the core's Origin check passes. */
-export function rpcUrl(location: Pick<Location, 'protocol' | 'host'>, token: string | null): string {
+export function rpcUrl(
+  location: Pick<Location, 'protocol' | 'host'>,
+  token: string | null,
+): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
   const query = token ? `?token=${encodeURIComponent(token)}` : ''
   return `${scheme}://${location.host}/rpc${query}`

@@ -54,8 +54,7 @@ interface PendingRequest {
 const OPEN = 1
 
 export function createWsClient(options: WsClientOptions): RendererClient {
-  const createSocket =
-    options.createSocket ?? ((url: string): WebSocketLike => new WebSocket(url))
+  const createSocket = options.createSocket ?? ((url: string): WebSocketLike => new WebSocket(url))
   const initialBackoffMs = options.initialBackoffMs ?? 250
   const maxBackoffMs = options.maxBackoffMs ?? 5000
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000

@@ -22,9 +22,11 @@ function copyWithTextarea(text: string): boolean {
   textarea.style.position = 'fixed'
   textarea.style.opacity = '0'
   document.body.appendChild(textarea)
-  const previousFocus = document.activeElement instanceof HTMLElement ? document.activeElement : null
+  const previousFocus =
+    document.activeElement instanceof HTMLElement ? document.activeElement : null
+  textarea.focus()
   textarea.select()
-  let copied = false
+  let copied: boolean
   try {
     copied = document.execCommand('copy')
   } catch {

@@ -44,7 +44,11 @@ export function dialectFor(dbSystem: string | undefined): DialectOptions {
 export function formatSql(text: string, dbSystem?: string): string {
   if (text.length > MAX_FORMATTED_LENGTH) return text
   try {
-    return formatDialect(text, { dialect: dialectFor(dbSystem), tabWidth: 2, keywordCase: 'preserve' })
+    return formatDialect(text, {
+      dialect: dialectFor(dbSystem),
+      tabWidth: 2,
+      keywordCase: 'preserve',
+    })
   } catch {
     return text
   }

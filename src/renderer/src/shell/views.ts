@@ -31,7 +31,8 @@ export const APP_VIEWS: readonly ViewDescription[] = [
     id: 'health',
     label: 'Health',
     placeholder: {
-      summary: 'Warnings, errors and critical findings over slow and failed queries, pools and the host.',
+      summary:
+        'Warnings, errors and critical findings over slow and failed queries, pools and the host.',
       arrivesWith: 'the health work',
     },
   },

@@ -20,7 +20,9 @@ export const useConnectionStore = defineStore('connection', () => {
   const error = ref<string | null>(null)
 
   /** Apps seen this session, connected or not, by id (for the table's app column). */
-  const appsById = computed(() => new Map<string, AppInfo>(status.value?.apps.map((a) => [a.id, a])))
+  const appsById = computed(
+    () => new Map<string, AppInfo>(status.value?.apps.map((a) => [a.id, a])),
+  )
   /** Apps whose agent is connected now. */
   const connectedApps = computed(() => status.value?.apps.filter((a) => !a.disconnectedAt) ?? [])
   /** Whether any app has connected this session (drives the "connect an app" empty state). */

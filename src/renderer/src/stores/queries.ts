@@ -153,9 +153,7 @@ export const useQueriesStore = defineStore('queries', () => {
     const cache = pages.value
     if (cache.size <= MAX_CACHED_PAGES) return
     const center = Math.floor((visibleStart + visibleEnd) / 2 / QUERY_PAGE_SIZE)
-    const byDistance = [...cache.keys()].sort(
-      (a, b) => Math.abs(b - center) - Math.abs(a - center),
-    )
+    const byDistance = [...cache.keys()].sort((a, b) => Math.abs(b - center) - Math.abs(a - center))
     for (const page of byDistance.slice(0, cache.size - MAX_CACHED_PAGES)) cache.delete(page)
   }
 

@@ -1,0 +1,110 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import App from '@renderer/App.vue'
+import {
+  FakeProfilerClient,
+  mountOptions,
+  profilerStatus,
+  queryRecord,
+  syntheticPages,
+} from './fake-client'
+import { stubTableLayout } from './layout'
+
+const mounted: VueWrapper[] = []
+let restoreLayout: () => void
+beforeEach(() => {
+  restoreLayout = stubTableLayout()
+})
+afterEach(() => {
+  for (const wrapper of mounted.splice(0)) wrapper.unmount()
+  restoreLayout()
+})
+
+async function mountApp(options: { total: number; apps?: boolean }) {
+  const client = new FakeProfilerClient({
+    'status.get': () =>
+      profilerStatus(options.apps === false ? { apps: [], connectedApps: 0 } : {}),
+    'queries.page': syntheticPages(() => options.total),
+    'queries.get': (id) => queryRecord({ id }),
+    'connect.info': () => ({ agentUrl: 'ws://127.0.0.1:7420/agent', token: 't', snippets: [] }),
+    'demo.start': () => ({ running: true, pid: 1 }),
+  })
+  const wrapper = mount(App, { ...mountOptions(client), attachTo: document.body })
+  mounted.push(wrapper)
+  for (let i = 0; i < 3; i++) await flushPromises()
+  return { wrapper, client }
+}
+
+describe('the app shell', () => {
+  it('points the empty Queries view to Connect and the demo when no app has connected', async () => {
+    const { wrapper, client } = await mountApp({ total: 0, apps: false })
+    const empty = wrapper.get('[data-test="queries-empty"]')
+    expect(empty.text()).toContain('No app connected yet')
+
+    await empty.get('[data-test="empty-demo"]').trigger('click')
+    await flushPromises()
+    expect(client.requests.some((r) => r.channel === 'demo.start')).toBe(true)
+
+    await empty.get('[data-test="empty-connect"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[role="dialog"][aria-modal="true"]').exists()).toBe(true)
+  })
+
+  it('says it waits for queries once an app is connected', async () => {
+    const { wrapper } = await mountApp({ total: 0 })
+    expect(wrapper.get('[data-test="queries-empty"]').text()).toContain('Connected: shop-api')
+  })
+
+  it('opens the Connect dialog from the header', async () => {
+    const { wrapper } = await mountApp({ total: 10 })
+    expect(wrapper.find('[role="dialog"][aria-modal="true"]').exists()).toBe(false)
+    await wrapper.get('[data-test="open-connect"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.get('[role="dialog"][aria-modal="true"]').text()).toContain(
+      'ws://127.0.0.1:7420/agent',
+    )
+  })
+
+  it('shows an honest placeholder for the views not built yet', async () => {
+    const { wrapper } = await mountApp({ total: 10 })
+    await wrapper.get('[data-view="timeline"]').trigger('click')
+    expect(wrapper.find('[data-test="queries-scroller"]').exists()).toBe(false)
+    expect(wrapper.text()).toContain('arrives with the timeline work')
+    await wrapper.get('[data-view="findings"]').trigger('click')
+    expect(wrapper.text()).toContain('arrives with the analysis work')
+    await wrapper.get('[data-view="queries"]').trigger('click')
+    expect(wrapper.find('[data-test="queries-scroller"]').exists()).toBe(true)
+  })
+
+  it('focuses the filter on "/" and closes the detail on Escape', async () => {
+    const { wrapper } = await mountApp({ total: 10 })
+    document.body.dispatchEvent(new KeyboardEvent('keydown', { key: '/', bubbles: true }))
+    expect(document.activeElement).toBe(wrapper.get('[data-test="queries-filter"]').element)
+
+    await wrapper.get('[data-index="2"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-test="query-detail"]').exists()).toBe(true)
+    document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))
+    await flushPromises()
+    expect(wrapper.find('[data-test="query-detail"]').exists()).toBe(false)
+  })
+
+  it('filters from the filter box, showing what matched', async () => {
+    const { wrapper, client } = await mountApp({ total: 200 })
+    const input = wrapper.get('[data-test="queries-filter"]')
+    await input.setValue('id = 17')
+    await input.trigger('keydown', { key: 'Enter' })
+    for (let i = 0; i < 3; i++) await flushPromises()
+    expect(client.pageRequests().some((r) => r.filter === 'id = 17')).toBe(true)
+    // Rows 17 and 170..179.
+    expect(wrapper.get('[data-test="queries-total"]').text()).toBe('11 matching')
+
+    await input.setValue('no such text')
+    await input.trigger('keydown', { key: 'Enter' })
+    for (let i = 0; i < 3; i++) await flushPromises()
+    expect(wrapper.get('[data-test="queries-empty"]').text()).toContain(
+      'No queries match “no such text”',
+    )
+  })
+})
