@@ -42,6 +42,13 @@ export function captureCallSite(limit: number, above: Function): CapturedCallSit
   }
 }
 
+/**
+ * Parsed stacks by their text: a loop issues its query from the same place again and again,
+ * and the text is all that differs between call sites. Bounded; starts over when full.
+ */
+const parsedStacks = new Map<string, StackFrame[] | undefined>()
+const MAX_PARSED_STACKS = 2_000
+
 /** The frames to send for a captured stack, the call site first; undefined when none. */
 export function callSiteFrames(captured: CapturedCallSite): StackFrame[] | undefined {
   let text: unknown
@@ -51,7 +58,14 @@ export function callSiteFrames(captured: CapturedCallSite): StackFrame[] | undef
     return undefined
   }
   if (typeof text !== 'string') return undefined
-  const frames = parseStack(text)
+  if (parsedStacks.has(text)) return parsedStacks.get(text)
+  const frames = appFrames(parseStack(text))
+  if (parsedStacks.size >= MAX_PARSED_STACKS) parsedStacks.clear()
+  parsedStacks.set(text, frames)
+  return frames
+}
+
+function appFrames(frames: StackFrame[]): StackFrame[] | undefined {
   const app: StackFrame[] = []
   const fallback: StackFrame[] = []
   for (const frame of frames) {

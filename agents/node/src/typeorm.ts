@@ -67,8 +67,11 @@ export interface DataSourceLike {
   manager?: { queryRunner?: unknown }
 }
 
-/** TypeORM's stack is deep (query builder, entity manager, runner): room for it and the app. */
-const TYPEORM_STACK_LIMIT = 24
+/**
+ * TypeORM puts 5 to 10 frames (repository, entity manager, query builder) between the app
+ * and the runner, and each frame captured costs time: room for those and the app's nearest.
+ */
+const TYPEORM_STACK_LIMIT = 16
 
 const WRAPPED = Symbol.for('fastorm-profiler-agent.wrapped')
 /** One id per query runner, that is per database connection it holds. */
