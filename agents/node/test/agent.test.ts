@@ -264,6 +264,35 @@ describe('the Node agent', () => {
     )
   })
 
+  it('keeps events in its bounded queue, not in socket buffers, while the profiler does not read', async () => {
+    const profiler = await startProfiler()
+    const agent = agentFor(profiler.url, { queueCapacity: 1_000, maxBufferedBytes: 64 * 1024 })
+    await profiler.waitFor(() => profiler.hellos.length === 1)
+    profiler.pauseReading()
+    const padding = 'p'.repeat(1_900)
+    let recorded = 0
+    // Enough to fill the kernel's socket buffers many times over.
+    while (agent.stats().dropped === 0 && recorded < 200_000) {
+      for (let i = 0; i < 500; i++) {
+        agent.recordQuery({
+          sql: 'INSERT INTO logs VALUES (?, ?)',
+          params: [recorded++, padding],
+          durationMs: 0.01,
+        })
+      }
+      await delay(1)
+    }
+    const stalled = agent.stats()
+    expect(stalled.dropped).toBeGreaterThan(0)
+    expect(stalled.queued).toBeLessThanOrEqual(1_000)
+
+    profiler.resumeReading()
+    await agent.flush()
+    await profiler.waitFor(() => profiler.events.length === agent.stats().sent)
+    expect(profiler.events.length + agent.stats().dropped).toBe(recorded)
+    expect(profiler.batches.at(-1)?.dropped).toBe(agent.stats().dropped)
+  })
+
   it('reconnects after the profiler restarts, says hello again and delivers later queries', async () => {
     const first = await RecordingProfiler.start()
     const port = first.port

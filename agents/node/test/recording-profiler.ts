@@ -77,6 +77,15 @@ export class RecordingProfiler {
     }
   }
 
+  /** Stops reading from the agents' sockets, as a profiler too busy to keep up would. */
+  pauseReading(): void {
+    for (const socket of this.sockets) socket.pause()
+  }
+
+  resumeReading(): void {
+    for (const socket of this.sockets) socket.resume()
+  }
+
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.terminate()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
