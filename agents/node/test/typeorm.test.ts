@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startAgent, type Agent } from 'fastorm-profiler-agent'
 import type { QueryEvent } from '../../../src/shared/protocol/v1'
 import { RecordingProfiler } from './recording-profiler'
+import { dbSystemName, rowCount } from '../src/typeorm'
 
 const thisFile = fileURLToPath(import.meta.url)
 const typeormVersion = (
@@ -333,5 +334,32 @@ describe('TypeORM instrumentation', () => {
     expect(update['db.query.parameters']).toEqual(['pg2@x', 'Pg'])
     const hello = profiler.hellos.find((h) => h.app.name === 'pg-app')!
     expect(hello['db.system.name']).toBe('postgresql')
+  })
+})
+
+describe('reading TypeORM results and drivers', () => {
+  it('counts rows from every shape a query runner returns', () => {
+    expect(rowCount([{ id: 1 }, { id: 2 }])).toBe(2)
+    // PostgreSQL UPDATE / DELETE: [rows, rowCount]
+    expect(rowCount([[], 5])).toBe(5)
+    // A structured QueryResult: records for reads, affected for writes.
+    expect(rowCount({ records: [{}, {}, {}], affected: 3 })).toBe(3)
+    expect(rowCount({ records: [], affected: 4 })).toBe(4)
+    expect(rowCount({ records: [] })).toBe(0)
+    // MySQL's OkPacket
+    expect(rowCount({ affectedRows: 6, insertId: 0 })).toBe(6)
+    // SQLite's bare lastInsertRowid says nothing about rows.
+    expect(rowCount(17)).toBeUndefined()
+    expect(rowCount(undefined)).toBeUndefined()
+  })
+
+  it('names the database system as OpenTelemetry does', () => {
+    expect(dbSystemName('better-sqlite3')).toBe('sqlite')
+    expect(dbSystemName('sqlite')).toBe('sqlite')
+    expect(dbSystemName('postgres')).toBe('postgresql')
+    expect(dbSystemName('mysql')).toBe('mysql')
+    expect(dbSystemName('mariadb')).toBe('mariadb')
+    expect(dbSystemName('mssql')).toBe('microsoft.sql_server')
+    expect(dbSystemName(undefined)).toBeUndefined()
   })
 })
