@@ -40,7 +40,7 @@ export const DEFAULT_URL = 'ws://127.0.0.1:7420/agent'
 /**
  * How call sites are captured. A stack capture costs a few microseconds, more than the rest
  * of `recordQuery` together, so `sampled` takes one for every failed query, every query of
- * 1 ms or more, the first 4 times each SQL text is seen and every 64th time after that: the
+ * 1 ms or more, the first 4 times each SQL text is seen and every 256th time after that: the
  * places that issue a repeated query are still found, at a fraction of the cost.
  */
 export type CallSiteMode = 'all' | 'sampled' | 'off'
@@ -138,9 +138,9 @@ class PendingQuery {
 
 /** Queries at least this slow always get their call site: the capture is noise next to them. */
 const ALWAYS_CAPTURE_FROM_MS = 1
-/** `sampled` mode: call sites for the first N sightings of a SQL text, then one in 64. */
+/** `sampled` mode: call sites for the first N sightings of a SQL text, then one in 256. */
 const SAMPLE_FIRST = 4
-const SAMPLE_EVERY_MASK = 63
+const SAMPLE_EVERY_MASK = 255
 /** Distinct SQL texts counted before the counts start over (texts with inlined literals). */
 const MAX_COUNTED_TEXTS = 10_000
 /** Frames captured above `recordQuery`: its caller, and a few more in case that is a helper. */

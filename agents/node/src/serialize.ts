@@ -26,6 +26,10 @@ export function truncate(text: string, max: number): string {
  */
 export function toWireParameters(params: unknown): unknown[] | Record<string, unknown> | undefined {
   if (params === undefined || params === null) return undefined
+  // The usual case, a short list of plain values, goes out as it is: nothing to copy.
+  if (Array.isArray(params) && params.length <= MAX_ITEMS && params.every(isPlainScalar)) {
+    return params
+  }
   const seen = new Set<object>()
   if (Array.isArray(params)) return toWireArray(params, 0, seen)
   if (typeof params === 'object' && !isBinary(params) && !(params instanceof Date)) {
@@ -36,6 +40,20 @@ export function toWireParameters(params: unknown): unknown[] | Record<string, un
     return [value]
   }
   return [toWireValue(params, 0, seen)]
+}
+
+function isPlainScalar(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+      return value.length <= MAX_PARAM_STRING
+    case 'number':
+      return Number.isFinite(value)
+    case 'boolean':
+    case 'undefined':
+      return true
+    default:
+      return value === null
+  }
 }
 
 function toWireArray(items: readonly unknown[], depth: number, seen: Set<object>): unknown[] {
