@@ -99,7 +99,10 @@ export interface AgentStats {
   queued: number
   /** Events handed to the socket. */
   sent: number
-  /** Events dropped because the queue was full (or one event alone was too big to send). */
+  /**
+   * Events dropped: the queue was full, one event alone was too big to send, or the events
+   * were still queued at `close()` because the profiler was down.
+   */
   dropped: number
   connected: boolean
   /** Error replies from the profiler (a rejected message or event). */
@@ -166,7 +169,7 @@ export class ProfilerAgent implements Agent {
   private readonly appName: string
   private dbSystem: string | undefined
   private orm: NameAndVersion | undefined
-  private ormKnownAtStart: boolean
+  private ormKnown: boolean
 
   // Queue: live events are queue[head..]; the sent prefix is trimmed now and then.
   private queue: PendingQuery[] = []
@@ -199,7 +202,7 @@ export class ProfilerAgent implements Agent {
     this.appName = (options.appName || defaultAppName()).slice(0, 200)
     this.dbSystem = options.dbSystem
     this.orm = options.orm
-    this.ormKnownAtStart = options.orm !== undefined
+    this.ormKnown = options.orm !== undefined
     if (!this.enabled) return
     const url = options.url || env.FASTORM_PROFILER_URL || DEFAULT_URL
     this.connection = new Connection({
@@ -263,12 +266,12 @@ export class ProfilerAgent implements Agent {
       if (found) {
         this.orm ??= found.orm
         this.dbSystem ??= found.dbSystem
-        if (this.helloSent && !this.ormKnownAtStart) {
+        if (this.helloSent && !this.ormKnown) {
           this.log(
             'instrumentTypeORM after the hello: ORM and database show from the next connection',
           )
         }
-        this.ormKnownAtStart = true
+        this.ormKnown = true
         if (this.helloTimer && this.connection?.isOpen) this.sendHello()
       }
     } catch (error) {
@@ -305,6 +308,10 @@ export class ProfilerAgent implements Agent {
       await this.flush()
     } finally {
       this.closed = true
+      // Whatever the profiler never got (it is down) can no longer go: free it, count it.
+      this.droppedCount += this.queued
+      this.queue = []
+      this.head = 0
       this.clearTimers()
       process.removeListener('beforeExit', this.onBeforeExit)
       await this.connection?.stop().catch(() => undefined)
@@ -386,7 +393,7 @@ export class ProfilerAgent implements Agent {
 
   private onOpen(): void {
     this.helloSent = false
-    if (this.ormKnownAtStart || this.queued > 0) {
+    if (this.ormKnown || this.queued > 0) {
       this.sendHello()
       this.drain()
       return

@@ -398,6 +398,14 @@ describe('the Node agent', () => {
     expect(profiler.connections).toBe(1)
   })
 
+  it('frees and counts as dropped what is still queued when it closes while the profiler is down', async () => {
+    const port = await closedPort()
+    const agent = agentFor(`ws://127.0.0.1:${port}/agent`)
+    for (let i = 0; i < 3; i++) agent.recordQuery({ sql: 'SELECT 13', durationMs: 0.1 })
+    await agent.close()
+    expect(agent.stats()).toMatchObject({ queued: 0, sent: 0, dropped: 3, connected: false })
+  })
+
   it('does not throw on odd input to recordQuery itself', async () => {
     const profiler = await startProfiler()
     const agent = agentFor(profiler.url)
