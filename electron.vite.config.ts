@@ -5,6 +5,8 @@ import vue from '@vitejs/plugin-vue'
 export default defineConfig({
   main: {
     build: {
+      // Source maps let the demo's call sites point at demo-app.ts, not the bundle.
+      sourcemap: true,
       rolldownOptions: {
         // The Electron entry, and the plain-Node entries: the CLI, the core as a library, the demo.
         input: {

@@ -4,7 +4,7 @@
  * error on stderr; each command's own codes are in its help.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { startCore, type Core, type CoreOptions } from '../core/core'
@@ -239,21 +239,39 @@ async function report(args: string[], io: Output): Promise<number> {
   return 0
 }
 
-/** Whether an Electron window can open here: the binary was downloaded and there is a display. */
-export function electronAvailability(): { ok: true; binary: string } | { ok: false; why: string } {
-  const electronDir = join(appRoot(), 'node_modules', 'electron')
-  const pathFile = join(electronDir, 'path.txt')
-  if (!existsSync(pathFile)) return { ok: false, why: 'the Electron binary is not installed' }
-  const binary = join(electronDir, 'dist', readFileSync(pathFile, 'utf8').trim())
-  if (!existsSync(binary)) return { ok: false, why: 'the Electron binary is missing' }
+/**
+ * Whether an Electron window can open here. Electron downloads its binary on first use, not
+ * at `npm install`; where that download is impossible (no route to its host) we fall back.
+ */
+export async function electronAvailability(): Promise<
+  { ok: true; binary: string } | { ok: false; why: string }
+> {
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     return { ok: false, why: 'there is no display' }
   }
-  return { ok: true, binary }
+  const electronDir = join(appRoot(), 'node_modules', 'electron')
+  if (!existsSync(join(electronDir, 'install.js')))
+    return { ok: false, why: 'the electron package is not installed' }
+  const binary = () => {
+    const pathFile = join(electronDir, 'path.txt')
+    if (!existsSync(pathFile)) return undefined
+    const file = join(electronDir, 'dist', readFileSync(pathFile, 'utf8').trim())
+    return existsSync(file) ? file : undefined
+  }
+  const found = binary()
+  if (found) return { ok: true, binary: found }
+  const download = spawnSync(process.execPath, [join(electronDir, 'install.js')], {
+    stdio: 'ignore',
+    timeout: 10 * 60_000,
+  })
+  const downloaded = download.status === 0 ? binary() : undefined
+  return downloaded
+    ? { ok: true, binary: downloaded }
+    : { ok: false, why: 'the Electron binary could not be downloaded' }
 }
 
 async function start(args: string[], io: Output): Promise<number> {
-  const electron = electronAvailability()
+  const electron = await electronAvailability()
   if (electron.ok) {
     const child = spawn(electron.binary, [appRoot(), ...args], { stdio: 'inherit' })
     return await new Promise<number>((resolvePromise) => {
@@ -297,7 +315,7 @@ async function demo(args: string[], io: Output): Promise<number> {
 }
 
 function runDemoApp(script: string, agentUrl: string, token: string): Promise<number> {
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, ['--enable-source-maps', script], {
     stdio: 'inherit',
     env: { ...process.env, FASTORM_PROFILER_URL: agentUrl, FASTORM_PROFILER_TOKEN: token },
   })

@@ -28,7 +28,7 @@ export function createDemoLauncher(
       // since its SQLite driver is built for Node.
       const node = process.versions.electron ? 'node' : process.execPath
       try {
-        child = spawn(node, [script], {
+        child = spawn(node, ['--enable-source-maps', script], {
           stdio: 'ignore',
           env: { ...process.env, FASTORM_PROFILER_URL: agentUrl, FASTORM_PROFILER_TOKEN: token },
         })
