@@ -154,4 +154,15 @@ describe('the queries table', () => {
     expect(scroller.scrollTop).toBe(1_030 * ROW_HEIGHT)
     expect(wrapper.find('[data-test="jump-to-latest"]').exists()).toBe(false)
   })
+
+  it('stops following when the user selects an older row, so it stays on screen', async () => {
+    const { wrapper, scroller, grow } = await mountTable(1_000)
+    await grow(1_005)
+    const bottom = scroller.scrollTop
+    await wrapper.get('[data-index="990"]').trigger('click')
+    await grow(1_020)
+    expect(scroller.scrollTop).toBe(bottom)
+    expect(wrapper.get('[data-test="jump-to-latest"]').text()).toContain('15 new')
+    expect(wrapper.get('[data-index="990"]').attributes('aria-selected')).toBe('true')
+  })
 })
