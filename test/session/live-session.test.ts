@@ -13,8 +13,8 @@ const names = (id: string) => (id === 'app-1' ? 'shop-api' : id)
 describe('LiveSession', () => {
   it('gives ids from 1 without gaps and returns records by id', () => {
     const session = new LiveSession(10)
-    expect(session.add(query('SELECT 1')).id).toBe(1)
-    expect(session.add(query('SELECT 2')).id).toBe(2)
+    expect(session.add(query('SELECT 1'))).toBe(1)
+    expect(session.add(query('SELECT 2'))).toBe(2)
     expect(session.get(2)?.sql).toBe('SELECT 2')
     expect(session.get(3)).toBeUndefined()
     expect(session.get(0)).toBeUndefined()
@@ -76,13 +76,70 @@ describe('LiveSession', () => {
     })
   })
 
+  it('gives back every field of a query as it was added', () => {
+    const session = new LiveSession(10)
+    const full: NewQuery = {
+      appId: 'app-2',
+      sql: 'SELECT * FROM t WHERE a = ? AND b = ?',
+      params: [1, { nested: true }],
+      startTime: 1764145657123.456,
+      durationMs: 0.875,
+      rows: 0,
+      error: { type: 'E1', message: 'boom' },
+      connectionId: 'c7',
+      context: { id: 'r1', name: 'GET /t' },
+      stack: [{ file: '/app/t.ts', line: 3, column: 9, function: 'load' }],
+    }
+    const id = session.add(full)
+    expect(session.get(id)).toEqual({ id, ...full })
+    const bare = session.add(query('SELECT 1'))
+    expect(session.get(bare)).toEqual({
+      id: bare,
+      appId: 'app-1',
+      sql: 'SELECT 1',
+      startTime: 1000,
+      durationMs: 1,
+    })
+  })
+
+  it('keeps one copy of a repeated stack and context, without the extra keys agents sent', () => {
+    const session = new LiveSession(10)
+    const frame = () => ({ file: '/app/a.ts', line: 1, column: 2, junk: 'x'.repeat(100) })
+    const a = session.add(
+      query('SELECT 1', { stack: [frame()], context: { id: 'r', name: 'GET /' } }),
+    )
+    const b = session.add(
+      query('SELECT 2', { stack: [frame()], context: { id: 'r', name: 'GET /' } }),
+    )
+    const c = session.add(query('SELECT 3', { stack: [{ file: '/app/a.ts', line: 9, column: 2 }] }))
+    expect(session.get(a)!.stack).toBe(session.get(b)!.stack)
+    expect(session.get(a)!.context).toBe(session.get(b)!.context)
+    expect(session.get(c)!.stack).not.toBe(session.get(a)!.stack)
+    expect(session.get(a)!.stack).toEqual([{ file: '/app/a.ts', line: 1, column: 2 }])
+  })
+
+  it('overwrites every field of an evicted query, leaving nothing of it behind', () => {
+    const session = new LiveSession(1)
+    session.add(
+      query('SELECT 1', { params: [1], error: { message: 'x' }, rows: 3, connectionId: 'c' }),
+    )
+    const id = session.add(query('SELECT 2'))
+    expect(session.get(id)).toEqual({
+      id,
+      appId: 'app-1',
+      sql: 'SELECT 2',
+      startTime: 1000,
+      durationMs: 1,
+    })
+  })
+
   it('starts again from id 1 after clear', () => {
     const session = new LiveSession(2)
     for (let i = 0; i < 5; i++) session.add(query('SELECT'))
     session.clear()
     expect(session.size).toBe(0)
     expect(session.evicted).toBe(0)
-    expect(session.add(query('SELECT')).id).toBe(1)
+    expect(session.add(query('SELECT'))).toBe(1)
   })
 
   it('refuses a capacity that is not a positive integer', () => {

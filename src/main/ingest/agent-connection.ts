@@ -19,7 +19,7 @@ import {
   type QueryEvent,
 } from '../../shared/protocol/v1'
 import { isValidQueryEvent } from '../../shared/protocol/fast-check'
-import type { AppInfo, StackFrame } from '../../shared/domain'
+import type { AppInfo } from '../../shared/domain'
 import type { NewQuery } from '../session/live-session'
 
 /** What the connection feeds: the Profiler implements it. */
@@ -180,25 +180,19 @@ function toNewQuery(appId: string, event: QueryEvent): NewQuery {
   if (event['db.query.parameters'] !== undefined) query.params = event['db.query.parameters']
   if (event['db.response.returned_rows'] !== undefined)
     query.rows = event['db.response.returned_rows']
-  // Copy field by field: the fast path hands over the parsed JSON, extra keys and all.
+  // The fast path hands over the parsed JSON: copy the small error object here; the live
+  // session keeps one clean copy of each distinct context and stack.
   const { error, context, stack } = event
-  if (error)
+  if (error) {
     query.error =
       error.type === undefined
         ? { message: error.message }
         : { type: error.type, message: error.message }
+  }
   if (event.connectionId !== undefined) query.connectionId = String(event.connectionId)
-  if (context)
-    query.context =
-      context.name === undefined ? { id: context.id } : { id: context.id, name: context.name }
-  if (stack && stack.length > 0) query.stack = stack.slice(0, MAX_STACK_FRAMES).map(copyFrame)
+  if (context) query.context = context
+  if (stack && stack.length > 0) {
+    query.stack = stack.length > MAX_STACK_FRAMES ? stack.slice(0, MAX_STACK_FRAMES) : stack
+  }
   return query
-}
-
-function copyFrame(frame: StackFrame): StackFrame {
-  const copy: StackFrame = { file: frame.file }
-  if (frame.function !== undefined) copy.function = frame.function
-  if (frame.line !== undefined) copy.line = frame.line
-  if (frame.column !== undefined) copy.column = frame.column
-  return copy
 }

@@ -1,19 +1,27 @@
 /**
  * The live session: the queries received since the session started, bounded.
  *
- * A ring buffer indexed by query id: ids run from 1 without gaps, so the record with id `n`
- * lives at slot `(n - 1) % capacity`, and the oldest held id is `lastId - size + 1`. When the
- * ring is full the oldest record is evicted and counted; nothing is ever dropped silently.
+ * A ring indexed by query id: ids run from 1 without gaps, so the query with id `n` lives at
+ * slot `(n - 1) % capacity`, and the oldest held id is `lastId - size + 1`. When the ring is
+ * full the oldest query is evicted and counted; nothing is ever dropped silently.
  *
- * Repeated SQL texts are interned: an app sends the same few query shapes thousands of times,
- * and each JSON.parse makes a fresh string, so one shared copy keeps a large session compact.
+ * The ring is kept in columns, not as one object per query: numbers in typed arrays, and the
+ * rest in plain arrays of values that are shared wherever they repeat (SQL texts, contexts,
+ * stacks, connection ids). A kept query then costs the garbage collector a few slots instead
+ * of a dozen objects to copy, which is what keeps ingest fast and a large session compact.
+ * A `QueryRecord` object is built only when someone reads one.
  */
-import type { QueryRecord, QueryRow } from '../../shared/domain'
+import type {
+  QueryContext,
+  QueryError,
+  QueryParams,
+  QueryRecord,
+  QueryRow,
+  StackFrame,
+} from '../../shared/domain'
+import { Interner } from './interner'
 
 export const DEFAULT_CAPACITY = 200_000
-
-/** Bound on the intern table, so unique texts (inlined literals) cannot grow it forever. */
-const MAX_INTERNED = 50_000
 
 export type NewQuery = Omit<QueryRecord, 'id'>
 
@@ -29,18 +37,44 @@ interface FilterIndex {
 
 export class LiveSession {
   readonly capacity: number
-  private readonly ring: (QueryRecord | undefined)[]
   private nextId = 1
   private evictedCount = 0
-  private readonly interned = new Map<string, string>()
   private filterIndex: FilterIndex | undefined
+
+  // The columns, one slot per held query.
+  private readonly startTime: Float64Array
+  private readonly durationMs: Float64Array
+  /** NaN where the agent sent no row count. */
+  private readonly rows: Float64Array
+  private readonly appIndex: Uint32Array
+  private readonly sql: string[]
+  private readonly params: (QueryParams | undefined)[]
+  private readonly error: (QueryError | undefined)[]
+  private readonly connectionId: (string | undefined)[]
+  private readonly context: (QueryContext | undefined)[]
+  private readonly stack: (StackFrame[] | undefined)[]
+
+  private appIds: string[] = []
+  private appIndexById = new Map<string, number>()
+  private readonly texts = new Interner<string>(50_000)
+  private readonly contexts = new Interner<QueryContext>(10_000)
+  private readonly stacks = new Interner<StackFrame[]>(10_000)
 
   constructor(capacity = DEFAULT_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`live session capacity must be a positive integer, got ${capacity}`)
     }
     this.capacity = capacity
-    this.ring = new Array(capacity)
+    this.startTime = new Float64Array(capacity)
+    this.durationMs = new Float64Array(capacity)
+    this.rows = new Float64Array(capacity)
+    this.appIndex = new Uint32Array(capacity)
+    this.sql = new Array<string>(capacity)
+    this.params = new Array(capacity)
+    this.error = new Array(capacity)
+    this.connectionId = new Array(capacity)
+    this.context = new Array(capacity)
+    this.stack = new Array(capacity)
   }
 
   /** Highest id given so far (0 when empty). */
@@ -48,7 +82,7 @@ export class LiveSession {
     return this.nextId - 1
   }
 
-  /** Number of records held now. */
+  /** Number of queries held now. */
   get size(): number {
     return Math.min(this.lastId, this.capacity)
   }
@@ -58,33 +92,75 @@ export class LiveSession {
     return this.lastId - this.size + 1
   }
 
-  /** Records evicted because the ring was full. */
+  /** Queries evicted because the ring was full. */
   get evicted(): number {
     return this.evictedCount
   }
 
-  /** Adds a query, gives it the next id, and evicts the oldest when full. */
-  add(query: NewQuery): QueryRecord {
+  /** Adds a query, gives it the next id (returned), and evicts the oldest when full. */
+  add(query: NewQuery): number {
     const id = this.nextId++
-    const record = query as QueryRecord
-    record.id = id
-    record.sql = this.intern(record.sql)
     const slot = (id - 1) % this.capacity
-    if (this.ring[slot] !== undefined) this.evictedCount++
-    this.ring[slot] = record
+    if (id > this.capacity) this.evictedCount++
+    this.startTime[slot] = query.startTime
+    this.durationMs[slot] = query.durationMs
+    this.rows[slot] = query.rows ?? NaN
+    this.appIndex[slot] = this.appSlot(query.appId)
+    this.sql[slot] = this.texts.intern(query.sql, query.sql)
+    this.params[slot] = query.params
+    this.error[slot] = query.error
+    this.connectionId[slot] =
+      query.connectionId === undefined
+        ? undefined
+        : this.texts.intern(query.connectionId, query.connectionId)
+    // Agents send contexts and stacks as parsed JSON (extra keys and all): a clean copy is
+    // made once per distinct value and shared by every query that repeats it.
+    const context = query.context
+    this.context[slot] =
+      context === undefined
+        ? undefined
+        : this.contexts.internWith(`${context.id}\u0000${context.name ?? ''}`, () =>
+            context.name === undefined
+              ? { id: context.id }
+              : { id: context.id, name: context.name },
+          )
+    const stack = query.stack
+    this.stack[slot] =
+      stack === undefined
+        ? undefined
+        : this.stacks.internWith(stackKey(stack), () => stack.map(copyFrame))
+    return id
+  }
+
+  /** The query with this id, built from the columns; undefined once evicted. */
+  get(id: number): QueryRecord | undefined {
+    if (!Number.isInteger(id) || id < this.firstId || id > this.lastId) return undefined
+    const slot = (id - 1) % this.capacity
+    const record: QueryRecord = {
+      id,
+      appId: this.appIds[this.appIndex[slot]!]!,
+      sql: this.sql[slot]!,
+      startTime: this.startTime[slot]!,
+      durationMs: this.durationMs[slot]!,
+    }
+    const rows = this.rows[slot]!
+    if (!Number.isNaN(rows)) record.rows = rows
+    const params = this.params[slot]
+    if (params !== undefined) record.params = params
+    const error = this.error[slot]
+    if (error !== undefined) record.error = error
+    const connectionId = this.connectionId[slot]
+    if (connectionId !== undefined) record.connectionId = connectionId
+    const context = this.context[slot]
+    if (context !== undefined) record.context = context
+    const stack = this.stack[slot]
+    if (stack !== undefined) record.stack = stack
     return record
   }
 
-  get(id: number): QueryRecord | undefined {
-    if (!Number.isInteger(id) || id < this.firstId || id > this.lastId) return undefined
-    return this.ring[(id - 1) % this.capacity]
-  }
-
-  /** Every held record, oldest first. */
+  /** Every held query, oldest first. */
   *records(): IterableIterator<QueryRecord> {
-    for (let id = this.firstId; id <= this.lastId; id++) {
-      yield this.ring[(id - 1) % this.capacity]!
-    }
+    for (let id = this.firstId; id <= this.lastId; id++) yield this.get(id)!
   }
 
   /**
@@ -115,19 +191,29 @@ export class LiveSession {
   }
 
   clear(): void {
-    this.ring.fill(undefined)
     this.nextId = 1
     this.evictedCount = 0
-    this.interned.clear()
     this.filterIndex = undefined
+    // Let the old values go; the typed columns are simply overwritten.
+    this.sql.fill(undefined as unknown as string)
+    for (const column of [this.params, this.error, this.connectionId, this.context, this.stack]) {
+      column.fill(undefined)
+    }
+    this.appIds = []
+    this.appIndexById = new Map()
+    this.texts.clear()
+    this.contexts.clear()
+    this.stacks.clear()
   }
 
-  private intern(text: string): string {
-    const existing = this.interned.get(text)
-    if (existing !== undefined) return existing
-    if (this.interned.size >= MAX_INTERNED) this.interned.clear()
-    this.interned.set(text, text)
-    return text
+  private appSlot(appId: string): number {
+    let index = this.appIndexById.get(appId)
+    if (index === undefined) {
+      index = this.appIds.length
+      this.appIds.push(appId)
+      this.appIndexById.set(appId, index)
+    }
+    return index
   }
 
   /** The filter's matches, scanning only ids that arrived since the last call. */
@@ -138,9 +224,25 @@ export class LiveSession {
       this.filterIndex = index
     }
     const firstId = this.firstId
+    // Each app's and each text's verdict once, not once per query.
+    const appMatches = this.appIds.map((appId) => appName(appId).toLowerCase().includes(needle))
+    const textMatches = new Map<string, boolean>()
+    const textMatch = (text: string): boolean => {
+      let verdict = textMatches.get(text)
+      if (verdict === undefined)
+        textMatches.set(text, (verdict = text.toLowerCase().includes(needle)))
+      return verdict
+    }
     for (let id = Math.max(index.scannedTo + 1, firstId); id <= this.lastId; id++) {
-      const record = this.get(id)!
-      if (matches(record, needle, appName)) index.ids.push(id)
+      const slot = (id - 1) % this.capacity
+      const contextName = this.context[slot]?.name
+      if (
+        appMatches[this.appIndex[slot]!] ||
+        textMatch(this.sql[slot]!) ||
+        (contextName !== undefined && textMatch(contextName))
+      ) {
+        index.ids.push(id)
+      }
     }
     index.scannedTo = this.lastId
     while (index.start < index.ids.length && index.ids[index.start]! < firstId) index.start++
@@ -153,12 +255,20 @@ export class LiveSession {
   }
 }
 
-function matches(record: QueryRecord, needle: string, appName: (appId: string) => string): boolean {
-  return (
-    record.sql.toLowerCase().includes(needle) ||
-    appName(record.appId).toLowerCase().includes(needle) ||
-    (record.context?.name?.toLowerCase().includes(needle) ?? false)
-  )
+function copyFrame(frame: StackFrame): StackFrame {
+  const copy: StackFrame = { file: frame.file }
+  if (frame.function !== undefined) copy.function = frame.function
+  if (frame.line !== undefined) copy.line = frame.line
+  if (frame.column !== undefined) copy.column = frame.column
+  return copy
+}
+
+/** Two stacks with this key are the same frames; one shared copy is kept. */
+function stackKey(stack: StackFrame[]): string {
+  let key = ''
+  for (const frame of stack)
+    key += `${frame.file}:${frame.line}:${frame.column}:${frame.function}\n`
+  return key
 }
 
 export function toRow(record: QueryRecord): QueryRow {
