@@ -51,10 +51,28 @@ export function runChildApp(body: string, timeoutMs = 20_000): Promise<ChildResu
   const dir = buildAgentForChild()
   const script = join(dir, `app-${process.pid}-${Math.random().toString(36).slice(2)}.js`)
   writeFileSync(script, `const { startAgent } = require('./index.js')\n${body}\n`)
+  return runNodeScript(script, { timeoutMs })
+}
+
+export interface NodeScriptOptions {
+  /** Flags for `node` itself, before the script (`--enable-source-maps`). */
+  nodeArgs?: string[]
+  /** Added to the environment the test runs in. */
+  env?: Record<string, string>
+  cwd?: string
+  timeoutMs?: number
+}
+
+/** Runs a script file in a fresh node process and waits for it to exit by itself. */
+export function runNodeScript(
+  script: string,
+  options: NodeScriptOptions = {},
+): Promise<ChildResult> {
   return new Promise((resolveResult) => {
-    const child = spawn(process.execPath, [script], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script], {
+      cwd: options.cwd,
       // The agent's only dependency, ws, is found in the repository's node_modules.
-      env: { ...process.env, NODE_PATH: rootModules, FASTORM_PROFILER_DEBUG: '' },
+      env: { ...process.env, NODE_PATH: rootModules, FASTORM_PROFILER_DEBUG: '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -65,7 +83,7 @@ export function runChildApp(body: string, timeoutMs = 20_000): Promise<ChildResu
     const timer = setTimeout(() => {
       killed = true
       child.kill('SIGKILL')
-    }, timeoutMs)
+    }, options.timeoutMs ?? 20_000)
     child.on('exit', (code) => {
       clearTimeout(timer)
       resolveResult({ code, stdout, stderr, killed })
