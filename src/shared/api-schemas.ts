@@ -11,6 +11,39 @@ const queryPageRequest = z.object({
   filter: z.string().max(1000).optional(),
 })
 
+const listPageRequest = z.object({
+  offset: z.number().int().nonnegative(),
+  limit: z.number().int().min(0).max(MAX_PAGE_SIZE),
+})
+
+const fingerprintPageRequest = listPageRequest.extend({
+  sortBy: z.enum(['totalMs', 'count', 'meanMs', 'p95Ms', 'maxMs', 'errors', 'lastSeen']).optional(),
+  descending: z.boolean().optional(),
+  filter: z.string().max(1000).optional(),
+})
+
+const positive = z.number().positive().max(1e9)
+const analysisSettings = z
+  .object({
+    nPlusOneThreshold: z.number().int().min(2).max(1_000_000),
+    duplicateThreshold: z.number().int().min(2).max(1_000_000),
+    writeLoopThreshold: z.number().int().min(2).max(1_000_000),
+    slowQueryMs: positive,
+    outlierFactor: z.number().min(1).max(1e6),
+    outlierMinMs: z.number().nonnegative().max(1e9),
+    burstGapMs: positive,
+  })
+  .partial()
+  .strict()
+
+const timelineRequest = z.object({
+  from: z.number().nonnegative(),
+  to: z.number().nonnegative(),
+  laneOffset: z.number().int().nonnegative(),
+  laneLimit: z.number().int().min(1).max(500),
+  maxBars: z.number().int().min(1).max(100_000),
+})
+
 export const requestArgsSchemas: { [C in RequestChannel]: z.ZodType } = {
   'status.get': z.tuple([]),
   'connect.info': z.tuple([]),
@@ -18,6 +51,15 @@ export const requestArgsSchemas: { [C in RequestChannel]: z.ZodType } = {
   'queries.get': z.tuple([z.number().int().nonnegative()]),
   'session.clear': z.tuple([]),
   'demo.start': z.tuple([]),
+  'analysis.summary': z.tuple([]),
+  'analysis.fingerprints': z.tuple([fingerprintPageRequest]),
+  'analysis.findings': z.tuple([]),
+  'analysis.finding': z.tuple([z.string().max(500)]),
+  'analysis.slow': z.tuple([listPageRequest]),
+  'analysis.failed': z.tuple([listPageRequest]),
+  'analysis.settings.get': z.tuple([]),
+  'analysis.settings.set': z.tuple([analysisSettings]),
+  'timeline.window': z.tuple([timelineRequest]),
 }
 
 export function isRequestChannel(value: unknown): value is RequestChannel {

@@ -9,6 +9,20 @@
  *
  * The renderer never receives a whole session: it asks for windows (a page of a table).
  */
+import type {
+  AnalysisSettings,
+  AnalysisSummary,
+  FailedQuery,
+  Finding,
+  FindingsResult,
+  FingerprintPageRequest,
+  FingerprintStats,
+  ListPageRequest,
+  Page,
+  SlowQuery,
+  TimelineRequest,
+  TimelineWindow,
+} from './analysis'
 import type { ProfilerStatus, QueryRecord, QueryRow } from './domain'
 
 export interface QueryPageRequest {
@@ -50,6 +64,15 @@ export interface RequestChannels {
   'queries.get': { args: [id: number]; result: QueryRecord | null }
   'session.clear': { args: []; result: void }
   'demo.start': { args: []; result: DemoStatus }
+  'analysis.summary': { args: []; result: AnalysisSummary }
+  'analysis.fingerprints': { args: [request: FingerprintPageRequest]; result: Page<FingerprintStats> }
+  'analysis.findings': { args: []; result: FindingsResult }
+  'analysis.finding': { args: [id: string]; result: (Finding & { queries: QueryRow[] }) | null }
+  'analysis.slow': { args: [request: ListPageRequest]; result: Page<SlowQuery> }
+  'analysis.failed': { args: [request: ListPageRequest]; result: Page<FailedQuery> }
+  'analysis.settings.get': { args: []; result: AnalysisSettings }
+  'analysis.settings.set': { args: [settings: Partial<AnalysisSettings>]; result: AnalysisSettings }
+  'timeline.window': { args: [request: TimelineRequest]; result: TimelineWindow }
 }
 
 /** Events pushed by the core: channel -> payload. */
@@ -58,6 +81,8 @@ export interface EventChannels {
   status: ProfilerStatus
   /** New queries arrived (or the session was cleared); the renderer refetches what it shows. */
   'queries.changed': { total: number; lastId: number }
+  /** Statistics or findings changed (throttled); views refetch what they show. */
+  'analysis.changed': { summary: AnalysisSummary }
 }
 
 export type RequestChannel = keyof RequestChannels

@@ -16,6 +16,7 @@ import type {
   RequestHandlers,
 } from '../../shared/api'
 import { MAX_PAGE_SIZE } from '../../shared/api'
+import { DEFAULT_ANALYSIS_SETTINGS } from '../../shared/analysis'
 import type { AppInfo, ProfilerStatus, QueryRecord, SessionCounters } from '../../shared/domain'
 import type { HelloMessage } from '../../shared/protocol/v1'
 import type { IngestSink } from '../ingest/agent-connection'
@@ -65,6 +66,32 @@ export class Profiler implements IngestSink {
         this.startDemo
           ? this.startDemo()
           : { running: false, error: 'the demo app is not available here' },
+      // Placeholders until the analyzer is wired in (next commit): empty, well-typed answers.
+      'analysis.summary': () => ({
+        queries: 0,
+        failed: 0,
+        slow: 0,
+        fingerprints: 0,
+        findings: { 'n-plus-one': 0, duplicate: 0, 'write-loop': 0 },
+        insights: 0,
+      }),
+      'analysis.fingerprints': (request) => ({ total: 0, offset: request.offset, rows: [] }),
+      'analysis.findings': () => ({ findings: [], insights: [] }),
+      'analysis.finding': () => null,
+      'analysis.slow': (request) => ({ total: 0, offset: request.offset, rows: [] }),
+      'analysis.failed': (request) => ({ total: 0, offset: request.offset, rows: [] }),
+      'analysis.settings.get': () => ({ ...DEFAULT_ANALYSIS_SETTINGS }),
+      'analysis.settings.set': (settings) => ({ ...DEFAULT_ANALYSIS_SETTINGS, ...settings }),
+      'timeline.window': (request) => ({
+        from: request.from,
+        to: request.to,
+        extent: { start: 0, end: 0 },
+        totalLanes: 0,
+        laneOffset: request.laneOffset,
+        lanes: [],
+        bars: [],
+        buckets: [],
+      }),
     }
   }
 
