@@ -65,7 +65,10 @@ export interface RequestChannels {
   'session.clear': { args: []; result: void }
   'demo.start': { args: []; result: DemoStatus }
   'analysis.summary': { args: []; result: AnalysisSummary }
-  'analysis.fingerprints': { args: [request: FingerprintPageRequest]; result: Page<FingerprintStats> }
+  'analysis.fingerprints': {
+    args: [request: FingerprintPageRequest]
+    result: Page<FingerprintStats>
+  }
   'analysis.findings': { args: []; result: FindingsResult }
   'analysis.finding': { args: [id: string]; result: (Finding & { queries: QueryRow[] }) | null }
   'analysis.slow': { args: [request: ListPageRequest]; result: Page<SlowQuery> }
