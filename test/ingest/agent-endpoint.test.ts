@@ -253,6 +253,32 @@ describe('protocol v1', () => {
     await agent.close()
   })
 
+  it('survives binary frames, deep nesting and odd JSON, answering each', async () => {
+    const agent = await connectRawAgent(core.agentUrl, auth())
+    agent.send(hello('fuzz-app'))
+    await agent.waitFor((r) => r.type === 'welcome')
+    agent.socket.send(Buffer.from([0xff, 0xfe, 0x00, 0x01]), { binary: true })
+    // Deep enough to be hostile, small enough to stay under this server's payload limit.
+    agent.sendText('['.repeat(30_000) + ']'.repeat(30_000))
+    // 1e400 parses to Infinity: not a time.
+    agent.sendText(
+      '{"type":"batch","events":[{"type":"query","db.query.text":"x","startTime":1e400,"durationMs":1}]}',
+    )
+    agent.sendText(
+      '{"type":"batch","events":[{"type":"query","db.query.text":"SELECT ok","startTime":1,"durationMs":1,"__proto__":{"polluted":true}}]}',
+    )
+    await eventually(() => agent.replies.filter((r) => r.type === 'error').length >= 3)
+    await eventually(
+      () => core.profiler.session.get(core.profiler.session.lastId)?.sql === 'SELECT ok',
+    )
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    agent.send({ type: 'batch', events: [queryEvent('SELECT still_alive')] })
+    await eventually(
+      () => core.profiler.session.get(core.profiler.session.lastId)?.sql === 'SELECT still_alive',
+    )
+    await agent.close()
+  })
+
   it('counts metrics events as accepted without storing them as queries', async () => {
     const agent = await connectRawAgent(core.agentUrl, auth())
     agent.send(hello('metrics-app'))
