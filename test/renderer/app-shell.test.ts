@@ -9,6 +9,7 @@ import {
   queryRecord,
   syntheticPages,
 } from './fake-client'
+import { analysisSummary, syntheticTimeline } from './fake-analysis'
 import { stubTableLayout } from './layout'
 
 const mounted: VueWrapper[] = []
@@ -29,6 +30,27 @@ async function mountApp(options: { total: number; apps?: boolean }) {
     'queries.get': (id) => queryRecord({ id }),
     'connect.info': () => ({ agentUrl: 'ws://127.0.0.1:7420/agent', token: 't', snippets: [] }),
     'demo.start': () => ({ running: true, pid: 1 }),
+    'analysis.summary': () => analysisSummary(),
+    'analysis.findings': () => ({ findings: [], insights: [] }),
+    'analysis.settings.get': () => ({
+      nPlusOneThreshold: 5,
+      duplicateThreshold: 2,
+      writeLoopThreshold: 5,
+      slowQueryMs: 100,
+      outlierFactor: 10,
+      outlierMinMs: 5,
+      burstGapMs: 100,
+    }),
+    'analysis.fingerprints': ({ offset }) => ({ total: 0, offset, rows: [] }),
+    'analysis.slow': ({ offset }) => ({ total: 0, offset, rows: [] }),
+    'analysis.failed': ({ offset }) => ({ total: 0, offset, rows: [] }),
+    'timeline.window': syntheticTimeline({
+      lanes: 3,
+      queriesPerLane: 4,
+      laneGapMs: 100,
+      queryGapMs: 10,
+      durationMs: 2,
+    }).handler,
   })
   const wrapper = mount(App, { ...mountOptions(client), attachTo: document.body })
   mounted.push(wrapper)
@@ -66,15 +88,47 @@ describe('the app shell', () => {
     )
   })
 
-  it('shows an honest placeholder for the views not built yet', async () => {
+  it('shows each view from the nav, and an honest placeholder for the views not built yet', async () => {
     const { wrapper } = await mountApp({ total: 10 })
-    await wrapper.get('[data-view="timeline"]').trigger('click')
-    expect(wrapper.find('[data-test="queries-scroller"]').exists()).toBe(false)
-    expect(wrapper.text()).toContain('arrives with the timeline work')
     await wrapper.get('[data-view="findings"]').trigger('click')
-    expect(wrapper.text()).toContain('arrives with the analysis work')
+    await flushPromises()
+    expect(wrapper.find('[data-test="queries-scroller"]').exists()).toBe(false)
+    expect(wrapper.find('[data-test="findings-empty"]').exists()).toBe(true)
+    await wrapper.get('[data-view="statistics"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-test="statistics-empty"]').exists()).toBe(true)
+    await wrapper.get('[data-view="problems"]').trigger('click')
+    await flushPromises()
+    expect(wrapper.find('[data-test="slow-empty"]').exists()).toBe(true)
+    await wrapper.get('[data-view="health"]').trigger('click')
+    expect(wrapper.text()).toContain('arrives with the health work')
+    await wrapper.get('[data-view="sessions"]').trigger('click')
+    expect(wrapper.text()).toContain('arrives with the session library work')
     await wrapper.get('[data-view="queries"]').trigger('click')
     expect(wrapper.find('[data-test="queries-scroller"]').exists()).toBe(true)
+  })
+
+  it('shows the findings, slow and failed counts as badges, updated as the analysis changes', async () => {
+    const { wrapper, client } = await mountApp({ total: 10 })
+    const findings = wrapper.get('[data-view="findings"]')
+    const problems = wrapper.get('[data-view="problems"]')
+    expect(findings.get('[data-badge="warn"]').text()).toBe('4')
+    expect(problems.get('[data-badge="warn"]').text()).toBe('7')
+    expect(problems.get('[data-badge="error"]').text()).toBe('3')
+    expect(wrapper.get('[data-view="statistics"]').find('[data-badge]').exists()).toBe(false)
+
+    client.emit('analysis.changed', {
+      summary: analysisSummary({
+        slow: 0,
+        failed: 12,
+        findings: { 'n-plus-one': 10, duplicate: 0, 'write-loop': 1 },
+      }),
+    })
+    await flushPromises()
+    expect(findings.get('[data-badge="warn"]').text()).toBe('11')
+    expect(findings.get('[data-badge="warn"]').attributes('title')).toContain('10 N+1 reads')
+    expect(problems.find('[data-badge="warn"]').exists()).toBe(false)
+    expect(problems.get('[data-badge="error"]').text()).toBe('12')
   })
 
   it('focuses the filter on "/" and closes the detail on Escape', async () => {

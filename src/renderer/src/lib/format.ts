@@ -51,3 +51,36 @@ export function formatFrameLocation(frame: StackFrame): string {
   }
   return location
 }
+
+/** `value` with at most `digits` decimals and no trailing zeros. */
+function trimmed(value: number, digits: number): string {
+  return String(Number(value.toFixed(digits)))
+}
+
+/**
+ * A time offset (from the session's start) or a span, as the timeline's axis and tooltips
+ * read it: `0`, `250 µs`, `12.5 ms`, `1.25 s`, `2 min 5 s`, `1 h 3 min`.
+ */
+export function formatOffset(ms: number): string {
+  const sign = ms < 0 ? '−' : ''
+  const abs = Math.abs(ms)
+  if (abs < 1e-6) return '0'
+  if (abs < 1) return `${sign}${trimmed(abs * 1000, 1)} µs`
+  if (abs < 1000) return `${sign}${trimmed(abs, 3)} ms`
+  if (abs < 60_000) return `${sign}${trimmed(abs / 1000, 3)} s`
+  if (abs < 3_600_000) {
+    const minutes = Math.floor(abs / 60_000)
+    const seconds = Math.round((abs - minutes * 60_000) / 100) / 10
+    return `${sign}${minutes} min${seconds ? ` ${trimmed(seconds, 1)} s` : ''}`
+  }
+  const hours = Math.floor(abs / 3_600_000)
+  const minutes = Math.round((abs - hours * 3_600_000) / 60_000)
+  return `${sign}${hours} h${minutes ? ` ${minutes} min` : ''}`
+}
+
+/** A total time, in the unit that reads best: `4.20 ms`, `850 ms`, `1.24 s`, `2 min 5 s`. */
+export function formatTotalTime(ms: DurationMs): string {
+  if (ms < 1000) return `${formatDuration(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`
+  return formatOffset(ms)
+}

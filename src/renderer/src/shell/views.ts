@@ -1,5 +1,13 @@
-/** The app's views, in navigation order. Only Queries is built; the rest say what brings them. */
-export type ViewId = 'queries' | 'timeline' | 'findings' | 'health' | 'metrics' | 'sessions'
+/** The app's views, in navigation order. Views not built yet say what brings them. */
+export type ViewId =
+  | 'queries'
+  | 'timeline'
+  | 'findings'
+  | 'statistics'
+  | 'problems'
+  | 'health'
+  | 'metrics'
+  | 'sessions'
 
 export interface ViewDescription {
   id: ViewId
@@ -10,23 +18,10 @@ export interface ViewDescription {
 
 export const APP_VIEWS: readonly ViewDescription[] = [
   { id: 'queries', label: 'Queries' },
-  {
-    id: 'timeline',
-    label: 'Timeline',
-    placeholder: {
-      summary: 'Every query on a zoomable time axis, grouped by app and request context.',
-      arrivesWith: 'the timeline work',
-    },
-  },
-  {
-    id: 'findings',
-    label: 'N+1',
-    placeholder: {
-      summary:
-        'N+1 reads, duplicate queries and write loops per request, with the call site and a fix phrased for your ORM.',
-      arrivesWith: 'the analysis work',
-    },
-  },
+  { id: 'timeline', label: 'Timeline' },
+  { id: 'findings', label: 'N+1' },
+  { id: 'statistics', label: 'Statistics' },
+  { id: 'problems', label: 'Slow & failed' },
   {
     id: 'health',
     label: 'Health',

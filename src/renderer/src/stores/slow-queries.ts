@@ -1,0 +1,32 @@
+/** The slow queries list (Slow & failed view), a page at a time, refreshed as analysis changes. */
+import { defineStore } from 'pinia'
+import type { SlowQuery } from '@shared/analysis'
+import { useProfilerClient } from '@renderer/api/client'
+import { usePagedList } from '@renderer/lib/paged-list'
+import { useActivation } from '@renderer/lib/activation'
+
+export const useSlowQueriesStore = defineStore('slow-queries', () => {
+  const client = useProfilerClient()
+  const list = usePagedList<SlowQuery>({
+    fetch: (offset, limit) => client.request('analysis.slow', { offset, limit }),
+  })
+  const activation = useActivation(list.invalidate)
+
+  client.on('analysis.changed', activation.changed)
+  client.on('queries.changed', ({ total }) => {
+    if (total === 0) activation.changed()
+  })
+  client.onStateChange((state) => {
+    if (state === 'open') activation.changed()
+  })
+
+  return {
+    total: list.total,
+    loaded: list.loaded,
+    loadError: list.error,
+    rowAt: list.rowAt,
+    setVisibleRange: list.setVisibleRange,
+    activate: activation.activate,
+    deactivate: activation.deactivate,
+  }
+})

@@ -1,0 +1,416 @@
+/**
+ * The Timeline view's data: never the session, only the window on screen.
+ *
+ * The chart reports the visible time range (`setView`, from its zoom and pan) and the
+ * lanes it shows (`setLaneViewport`, from the vertical scroll). The store asks the core for
+ * that range padded by half a view on each side and those lanes padded by a few, and keeps
+ * the request it made: while the view stays inside it nothing is fetched; once the view
+ * leaves it (or zooms in on aggregated buckets, where more detail exists) it asks again,
+ * debounced, one request at a time. Above `TIMELINE_MAX_BARS` in a window the core sends
+ * buckets instead of bars. (Perfetto's buffered bounds work the same way.)
+ *
+ * Live: when the session changes the window is stale and is fetched again, at most every
+ * `LIVE_REFRESH_MS`. While the view's right edge is at the newest query (`following`), it
+ * moves with the newest, keeping its span; lanes scrolled to the bottom stay there.
+ *
+ * Times are epoch ms here; the chart draws them relative to `origin`.
+ */
+import { computed, ref, shallowRef } from 'vue'
+import { defineStore } from 'pinia'
+import type { EpochMs } from '@shared/domain'
+import type { TimelineLane, TimelineRequest, TimelineWindow } from '@shared/analysis'
+import { useProfilerClient } from '@renderer/api/client'
+import { useConnectionStore } from '@renderer/stores/connection'
+
+export interface TimeRange {
+  start: EpochMs
+  end: EpochMs
+}
+
+/** Bars per window; past this the core aggregates into buckets. */
+export const TIMELINE_MAX_BARS = 4000
+/** Of the visible span, fetched beyond each side of the view. */
+export const TIME_PADDING = 0.5
+/** Lanes fetched beyond each edge of the visible ones. */
+export const LANE_PADDING = 8
+/** The core's cap on lanes per window. */
+export const MAX_LANE_LIMIT = 500
+/** Quiet time after the view moves before asking for a new window... */
+export const FETCH_DEBOUNCE_MS = 100
+/** ...unless it keeps moving for this long: then ask anyway. */
+export const FETCH_MAX_WAIT_MS = 300
+/** At most one refetch per this long while the session changes under the view. */
+export const LIVE_REFRESH_MS = 500
+/** A long session opens on its last minute; a short one whole. */
+export const INITIAL_SPAN_MS = 60_000
+/** The narrowest view (50 µs) and the narrowest axis. */
+export const MIN_SPAN_MS = 0.05
+export const MIN_DOMAIN_MS = 10
+
+/** Asks for the extent only: a 1-ms range at the epoch, where no query is. */
+const EXTENT_PROBE: TimelineRequest = { from: 0, to: 1, laneOffset: 0, laneLimit: 1, maxBars: 1 }
+
+const message = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
+export const useTimelineStore = defineStore('timeline', () => {
+  const client = useProfilerClient()
+  const connection = useConnectionStore()
+
+  /** The last window the core sent. */
+  const window = shallowRef<TimelineWindow | null>(null)
+  /** The session's first and last query, `null` until known. */
+  const extent = ref<TimeRange | null>(null)
+  /** Lanes (request / job contexts, connection bursts) in the whole session. */
+  const totalLanes = ref(0)
+  /** The visible time range, `null` until the extent is known. */
+  const view = ref<TimeRange | null>(null)
+  /** Bumped whenever the store moves the view itself (the chart then follows). */
+  const viewRevision = ref(0)
+  /** The lane at the top of the plot, fractional while scrolled between lanes. */
+  const firstLane = ref(0)
+  /** How many lanes the plot is tall. */
+  const visibleLanes = ref(0)
+  /** Bumped whenever the store scrolls the lanes itself. */
+  const laneRevision = ref(0)
+  /** Whether the view moves with the newest query. */
+  const following = ref(true)
+  /** The lane to highlight (a finding's context, after "Show in timeline"). */
+  const highlightLaneId = ref<string | null>(null)
+  /** Whether the first window has arrived. */
+  const loaded = ref(false)
+  const loading = ref(false)
+  const loadError = ref<string | null>(null)
+
+  let requested: TimelineRequest | null = null
+  let active = false
+  /** The session changed since the window was asked for. */
+  let stale = true
+  let lanesAtBottom = true
+  let inFlight = false
+  let fetchTimer: ReturnType<typeof setTimeout> | null = null
+  let debounceStartedAt = 0
+  let lastFetchAt = -Infinity
+
+  /** Time zero of the axis: the session's start, or its first query. */
+  const origin = computed<EpochMs>(
+    () => connection.status?.sessionStartedAt ?? extent.value?.start ?? 0,
+  )
+
+  /** The zoomable range: the extent, at least `MIN_DOMAIN_MS` wide. */
+  const domain = computed<TimeRange | null>(() => {
+    const e = extent.value
+    if (!e) return null
+    return { start: e.start, end: Math.max(e.end, e.start + MIN_DOMAIN_MS) }
+  })
+
+  /** The lane at absolute index `index`, when it is in the window. */
+  function laneAt(index: number): TimelineLane | undefined {
+    const w = window.value
+    return w ? w.lanes[index - w.laneOffset] : undefined
+  }
+
+  function atRightEdge(range: TimeRange): boolean {
+    const d = domain.value
+    if (!d) return true
+    const tolerance = Math.max((range.end - range.start) * 0.01, 0.001)
+    return range.end >= d.end - tolerance
+  }
+
+  function isCovered(): boolean {
+    const w = window.value
+    const r = requested
+    const v = view.value
+    if (!w || !r || !v || r === EXTENT_PROBE) return false
+    if (v.start < r.from || v.end > r.to) return false
+    const first = Math.floor(firstLane.value)
+    const last = Math.min(totalLanes.value, Math.ceil(firstLane.value + visibleLanes.value))
+    if (first < r.laneOffset || last > r.laneOffset + r.laneLimit) return false
+    // Aggregated: zoomed in twice or more since, single queries may now be drawable.
+    const fetchedSpan = (r.to - r.from) / (1 + 2 * TIME_PADDING)
+    if (w.buckets.length > 0 && v.end - v.start < fetchedSpan / 2) return false
+    return true
+  }
+
+  function buildRequest(v: TimeRange): TimelineRequest {
+    const pad = (v.end - v.start) * TIME_PADDING
+    const laneOffset = Math.max(0, Math.floor(firstLane.value) - LANE_PADDING)
+    const laneLimit = Math.min(
+      MAX_LANE_LIMIT,
+      Math.ceil(firstLane.value + visibleLanes.value) + LANE_PADDING - laneOffset + 1,
+    )
+    return {
+      from: Math.max(0, v.start - pad),
+      to: v.end + pad,
+      laneOffset,
+      laneLimit: Math.max(1, laneLimit),
+      maxBars: TIMELINE_MAX_BARS,
+    }
+  }
+
+  function sameRequest(a: TimelineRequest, b: TimelineRequest): boolean {
+    return (
+      a.from === b.from &&
+      a.to === b.to &&
+      a.laneOffset === b.laneOffset &&
+      a.laneLimit === b.laneLimit
+    )
+  }
+
+  function clearTimer(): void {
+    if (fetchTimer) clearTimeout(fetchTimer)
+    fetchTimer = null
+  }
+
+  /** After the view moved: fetch once it rests (or after `FETCH_MAX_WAIT_MS` of moving). */
+  function debounceFetch(): void {
+    if (!active) return
+    const now = Date.now()
+    if (!fetchTimer) debounceStartedAt = now
+    else if (now - debounceStartedAt >= FETCH_MAX_WAIT_MS) return
+    clearTimer()
+    fetchTimer = setTimeout(runTimer, FETCH_DEBOUNCE_MS)
+  }
+
+  /** After the session changed: fetch, but not more often than `LIVE_REFRESH_MS`. */
+  function throttleFetch(): void {
+    if (!active || fetchTimer) return
+    const delay = Math.max(0, lastFetchAt + LIVE_REFRESH_MS - Date.now())
+    fetchTimer = setTimeout(runTimer, delay)
+  }
+
+  function runTimer(): void {
+    fetchTimer = null
+    void fetchNow()
+  }
+
+  /** Asks for the window the view needs now (or for the extent, before there is a view). */
+  async function fetchNow(): Promise<void> {
+    clearTimer()
+    if (inFlight) return
+    const request = view.value ? buildRequest(view.value) : EXTENT_PROBE
+    inFlight = true
+    loading.value = true
+    stale = false
+    lastFetchAt = Date.now()
+    let succeeded = false
+    try {
+      const result = await client.request('timeline.window', request)
+      succeeded = true
+      applyWindow(result, request)
+      loadError.value = null
+    } catch (cause) {
+      loadError.value = message(cause)
+    } finally {
+      inFlight = false
+      loading.value = false
+      if (succeeded && active) {
+        // The view moved while this was in flight (a request identical to the one just
+        // answered would not help: lanes taller than the core's cap, say).
+        if (view.value && !isCovered() && !sameRequest(buildRequest(view.value), request))
+          void fetchNow()
+        else if (stale) throttleFetch()
+      }
+    }
+  }
+
+  function applyWindow(result: TimelineWindow, request: TimelineRequest): void {
+    const previousEnd = extent.value?.end
+    window.value = result
+    requested = request
+    totalLanes.value = result.totalLanes
+    loaded.value = true
+    if (result.totalLanes === 0) {
+      // Empty (or just cleared): start over when queries come.
+      extent.value = null
+      view.value = null
+      following.value = true
+      return
+    }
+    extent.value = { start: result.extent.start, end: result.extent.end }
+    const d = domain.value as TimeRange
+    if (!view.value) {
+      view.value = { start: Math.max(d.start, d.end - INITIAL_SPAN_MS), end: d.end }
+      following.value = true
+      viewRevision.value += 1
+      scrollLanesToBottom()
+    } else if (following.value && previousEnd !== undefined && d.end > previousEnd) {
+      const span = view.value.end - view.value.start
+      view.value = { start: d.end - span, end: d.end }
+      viewRevision.value += 1
+      if (lanesAtBottom) scrollLanesToBottom()
+    }
+    clampLanes()
+  }
+
+  function maxFirstLane(): number {
+    return Math.max(0, totalLanes.value - visibleLanes.value)
+  }
+
+  function scrollLanesToBottom(): void {
+    const bottom = maxFirstLane()
+    if (firstLane.value !== bottom) {
+      firstLane.value = bottom
+      laneRevision.value += 1
+    }
+    lanesAtBottom = true
+  }
+
+  function clampLanes(): void {
+    if (firstLane.value > maxFirstLane()) {
+      firstLane.value = maxFirstLane()
+      laneRevision.value += 1
+    }
+  }
+
+  /** The chart's zoom or pan moved the view (epoch ms). */
+  function setView(start: EpochMs, end: EpochMs): void {
+    if (view.value && view.value.start === start && view.value.end === end) return
+    view.value = { start, end }
+    following.value = atRightEdge(view.value)
+    if (!isCovered()) debounceFetch()
+  }
+
+  /** The plot scrolled or resized: `first` (fractional) is at the top, `visible` lanes fit. */
+  function setLaneViewport(first: number, visible: number): void {
+    firstLane.value = Math.max(0, first)
+    visibleLanes.value = Math.max(0, visible)
+    lanesAtBottom = first + visible >= totalLanes.value - 0.5
+    if (view.value && !isCovered()) debounceFetch()
+  }
+
+  /** Moves the view itself (buttons, jumps); the chart follows `viewRevision`. */
+  function showRange(start: EpochMs, end: EpochMs): void {
+    const mid = (start + end) / 2
+    const half = Math.max(end - start, MIN_SPAN_MS) / 2
+    view.value = { start: mid - half, end: mid + half }
+    following.value = atRightEdge(view.value)
+    viewRevision.value += 1
+    if (!isCovered()) debounceFetch()
+  }
+
+  /** The whole session. */
+  function showAll(): void {
+    const d = domain.value
+    if (d) showRange(d.start, d.end)
+  }
+
+  /** Back to the newest queries, keeping the span, and follow them. */
+  function followLive(): void {
+    const d = domain.value
+    if (!d || !view.value) return
+    const span = view.value.end - view.value.start
+    showRange(d.end - span, d.end)
+    following.value = true
+    scrollLanesToBottom()
+  }
+
+  /** Scrolls the lanes so that lane `index` sits a third of the way down. */
+  function scrollToLane(index: number): void {
+    const target = Math.min(maxFirstLane(), Math.max(0, index - Math.floor(visibleLanes.value / 3)))
+    firstLane.value = target
+    lanesAtBottom = target >= maxFirstLane()
+    laneRevision.value += 1
+    if (view.value && !isCovered()) debounceFetch()
+  }
+
+  /**
+   * Opens the timeline on one request / job (a finding's scope): its time range, its lane
+   * highlighted and scrolled into view. The lane's index is not known up front: lanes are
+   * in order of their first query, so it is looked for among the lanes around that time,
+   * then by a binary search on the lanes' start times.
+   */
+  async function focusScope(scopeId: string, from: EpochMs, to: EpochMs): Promise<void> {
+    highlightLaneId.value = scopeId
+    const margin = Math.max((to - from) * 0.15, 1)
+    showRange(from - margin, to + margin)
+    following.value = false
+    const index = await locateLane(scopeId, from, to)
+    if (index !== null) scrollToLane(index)
+  }
+
+  async function locateLane(id: string, from: EpochMs, to: EpochMs): Promise<number | null> {
+    const probe = (laneOffset: number, laneLimit: number): Promise<TimelineWindow> =>
+      client.request('timeline.window', {
+        from,
+        to: Math.max(to, from + 1),
+        laneOffset,
+        laneLimit,
+        maxBars: 1,
+      })
+    const found = (w: TimelineWindow): number | null => {
+      const at = w.lanes.findIndex((lane) => lane.id === id)
+      return at >= 0 ? w.laneOffset + at : null
+    }
+    try {
+      const nearby = await probe(0, 50)
+      const direct = found(nearby)
+      if (direct !== null || nearby.totalLanes <= nearby.lanes.length) return direct
+      // The last lane that started by `from`: the lane wanted is at or just before it.
+      let low = 0
+      let high = nearby.totalLanes - 1
+      while (low < high) {
+        const mid = Math.ceil((low + high) / 2)
+        const lane = (await probe(mid, 1)).lanes[0]
+        if (lane && lane.start <= from) low = mid
+        else high = mid - 1
+      }
+      const offset = Math.max(0, low - MAX_LANE_LIMIT + 1)
+      return found(await probe(offset, low - offset + 1))
+    } catch {
+      return null
+    }
+  }
+
+  /** The view is shown: fetch what it needs. */
+  function activate(): void {
+    active = true
+    if (stale || !isCovered()) void fetchNow()
+  }
+
+  function deactivate(): void {
+    active = false
+    clearTimer()
+  }
+
+  function onSessionChanged(): void {
+    stale = true
+    throttleFetch()
+  }
+
+  client.on('queries.changed', ({ total }) => {
+    if (total === 0) highlightLaneId.value = null
+    onSessionChanged()
+  })
+  client.on('analysis.changed', onSessionChanged)
+  client.onStateChange((state) => {
+    if (state === 'open') onSessionChanged()
+  })
+
+  return {
+    window,
+    extent,
+    totalLanes,
+    view,
+    viewRevision,
+    firstLane,
+    visibleLanes,
+    laneRevision,
+    following,
+    highlightLaneId,
+    loaded,
+    loading,
+    loadError,
+    origin,
+    domain,
+    laneAt,
+    setView,
+    setLaneViewport,
+    showRange,
+    showAll,
+    followLive,
+    scrollToLane,
+    focusScope,
+    activate,
+    deactivate,
+  }
+})
