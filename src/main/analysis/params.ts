@@ -1,0 +1,95 @@
+/**
+ * "Same params" for the findings: a 52-bit hash of a query's parameter values — the bound
+ * params, and the literals the fingerprinter took out of the text (ORMs that inline values
+ * send `WHERE "id" = 7` with no params). Two queries of one shape with the same hash ran with
+ * the same values.
+ *
+ * A hash rather than a string key because this runs on every query at ingest: it walks the
+ * values without building a string (two independent 32-bit hashes, so that a collision in a
+ * group of even a million distinct values stays very unlikely).
+ */
+import type { QueryParams } from '../../shared/domain'
+
+const float = new Float64Array(1)
+const words = new Uint32Array(float.buffer)
+
+let h1 = 0
+let h2 = 0
+
+function mix(word: number): void {
+  // FNV-1a on one side, a multiply-xorshift on the other.
+  h1 = Math.imul(h1 ^ word, 0x01000193)
+  h2 = Math.imul(h2 ^ word, 0x5bd1e995)
+  h2 ^= h2 >>> 13
+}
+
+function mixString(text: string): void {
+  mix(text.length)
+  for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i))
+}
+
+function mixValue(value: unknown): void {
+  switch (typeof value) {
+    case 'number':
+      if ((value | 0) === value) {
+        mix(1)
+        mix(value)
+      } else {
+        float[0] = value
+        mix(2)
+        mix(words[0]!)
+        mix(words[1]!)
+      }
+      return
+    case 'string':
+      mix(3)
+      mixString(value)
+      return
+    case 'boolean':
+      mix(value ? 4 : 5)
+      return
+    case 'undefined':
+      mix(6)
+      return
+    default:
+      if (value === null) {
+        mix(7)
+        return
+      }
+      // Nested values (JSON columns, buffers as {type, data}): rare enough to stringify.
+      mix(8)
+      mixString(safeStringify(value))
+  }
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/** A hash of the query's values: bound params, then the literals inlined in its text. */
+export function paramsHash(params: QueryParams | undefined, literals: readonly string[]): number {
+  h1 = 0x811c9dc5
+  h2 = 0x9747b28c
+  // No params and empty params are the same: nothing bound.
+  if (params !== undefined) {
+    if (Array.isArray(params)) {
+      if (params.length > 0) mix(params.length)
+      for (let i = 0; i < params.length; i++) mixValue(params[i])
+    } else {
+      for (const key in params) {
+        mix(0x7fff)
+        mixString(key)
+        mixValue(params[key])
+      }
+    }
+  }
+  if (literals.length > 0) {
+    mix(0x7ffe)
+    for (let i = 0; i < literals.length; i++) mixString(literals[i]!)
+  }
+  return (h1 >>> 0) + (h2 & 0x1fffff) * 0x100000000
+}

@@ -1,0 +1,183 @@
+/**
+ * Scopes: what a finding is found in, and what a timeline lane shows. A query that carries a
+ * context (a request, a job) belongs to that context. A query without one belongs to a burst
+ * on its connection: the queries of one (app, connection) whose gaps stay within
+ * `burstGapMs` — from the end of one query to the start of the next — make one burst, and a
+ * longer pause starts the next (an app that does not tell us its requests usually issues
+ * each unit of work as one such burst). Queries without a connection id share one
+ * per-app "connection".
+ *
+ * A scope is open while queries may still join it. A context closes once no query has joined
+ * it for SCOPE_IDLE_MS of query time, a burst when the next burst on its connection starts
+ * (or it too is idle); when more than MAX_OPEN_SCOPES are open, the longest idle close first.
+ * Closing lets the detectors drop their per-scope state, which is what bounds their memory.
+ */
+import type { AppInfo, QueryRecord } from '../../shared/domain'
+import type { ScopeFindingsState } from './findings'
+import type { Lane } from './timeline'
+
+/** Query time (ms) without a new query after which a context is taken as finished. */
+export const SCOPE_IDLE_MS = 30_000
+/** Open scopes kept at most; beyond it the longest idle are closed. */
+export const MAX_OPEN_SCOPES = 20_000
+/** Queries between two sweeps for idle scopes. */
+const SWEEP_EVERY = 4096
+
+export type ScopeKind = 'context' | 'connection-burst'
+
+export class Scope {
+  queryCount = 0
+  firstStart = Infinity
+  lastEnd = -Infinity
+  open = true
+  /** The latest query that joined, and the detector's per-scope state (dropped on close). */
+  lastQueryId = 0
+  findings: ScopeFindingsState | undefined
+  /** Its lane on the timeline (kept by the timeline while it has queries held). */
+  lane: Lane | undefined
+
+  constructor(
+    /** Creation order: the timeline lists lanes in it. */
+    readonly serial: number,
+    readonly kind: ScopeKind,
+    /** The context id, or `<appId>:<connectionId>:<burst n>`. */
+    readonly id: string,
+    readonly name: string | undefined,
+    readonly appId: string,
+    /** Bursts: the burst's number on its connection, from 1, and the connection. */
+    readonly burst = 0,
+    readonly connectionKey = '',
+  ) {}
+}
+
+export interface ScopeListener {
+  scopeOpened?(scope: Scope): void
+  scopeClosed?(scope: Scope): void
+}
+
+const NO_CONNECTION = '\u0000none'
+
+export class ScopeTracker {
+  /** Open contexts: appId -> context id -> scope. */
+  private contexts = new Map<string, Map<string, Scope>>()
+  /** The current burst of each connection: appId -> connection id -> scope. */
+  private bursts = new Map<string, Map<string, Scope>>()
+  private openCount = 0
+  private nextSerial = 1
+  private sinceSweep = 0
+  /** The latest query end seen: the clock idleness is measured on. */
+  private now = -Infinity
+
+  constructor(
+    private readonly settings: { burstGapMs: number },
+    private readonly listener: ScopeListener,
+  ) {}
+
+  get open(): number {
+    return this.openCount
+  }
+
+  /** The scope `query` belongs to, opening one if needed. */
+  scopeOf(query: QueryRecord, app: AppInfo): Scope {
+    const start = query.startTime
+    const end = start + query.durationMs
+    if (end > this.now) this.now = end
+    if (++this.sinceSweep >= SWEEP_EVERY) {
+      this.sinceSweep = 0
+      this.sweep()
+    }
+    const context = query.context
+    let scope: Scope | undefined
+    if (context !== undefined) {
+      let byId = this.contexts.get(app.id)
+      if (byId === undefined) this.contexts.set(app.id, (byId = new Map()))
+      scope = byId.get(context.id)
+      if (scope === undefined) {
+        scope = new Scope(this.nextSerial++, 'context', context.id, context.name, app.id)
+        byId.set(context.id, scope)
+        this.opened(scope)
+      }
+    } else {
+      const connectionId = query.connectionId ?? NO_CONNECTION
+      let byConnection = this.bursts.get(app.id)
+      if (byConnection === undefined) this.bursts.set(app.id, (byConnection = new Map()))
+      scope = byConnection.get(connectionId)
+      if (scope === undefined || start - scope.lastEnd > this.settings.burstGapMs) {
+        const burst = (scope?.burst ?? 0) + 1
+        if (scope !== undefined) this.close(scope)
+        const shownId = connectionId === NO_CONNECTION ? '-' : connectionId
+        scope = new Scope(
+          this.nextSerial++,
+          'connection-burst',
+          `${app.id}:${shownId}:${burst}`,
+          connectionId === NO_CONNECTION
+            ? `no connection id, burst ${burst}`
+            : `connection ${connectionId}, burst ${burst}`,
+          app.id,
+          burst,
+          connectionId,
+        )
+        byConnection.set(connectionId, scope)
+        this.opened(scope)
+      }
+    }
+    scope.queryCount++
+    if (start < scope.firstStart) scope.firstStart = start
+    if (end > scope.lastEnd) scope.lastEnd = end
+    return scope
+  }
+
+  /** Closes every open scope (a loaded session is complete). */
+  closeAll(): void {
+    for (const scope of this.openScopes()) this.close(scope)
+  }
+
+  reset(): void {
+    this.contexts = new Map()
+    this.bursts = new Map()
+    this.openCount = 0
+    this.nextSerial = 1
+    this.sinceSweep = 0
+    this.now = -Infinity
+  }
+
+  private opened(scope: Scope): void {
+    this.openCount++
+    this.listener.scopeOpened?.(scope)
+  }
+
+  private close(scope: Scope): void {
+    if (!scope.open) return
+    scope.open = false
+    this.openCount--
+    if (scope.kind === 'context') {
+      const byId = this.contexts.get(scope.appId)
+      if (byId?.get(scope.id) === scope) byId.delete(scope.id)
+    } else {
+      const byConnection = this.bursts.get(scope.appId)
+      if (byConnection?.get(scope.connectionKey) === scope) byConnection.delete(scope.connectionKey)
+    }
+    this.listener.scopeClosed?.(scope)
+  }
+
+  private *openScopes(): IterableIterator<Scope> {
+    const all: Scope[] = []
+    for (const byId of this.contexts.values()) all.push(...byId.values())
+    for (const byConnection of this.bursts.values()) all.push(...byConnection.values())
+    yield* all
+  }
+
+  /** Closes idle scopes, then the longest idle ones while too many are open. */
+  private sweep(): void {
+    const idleBefore = this.now - SCOPE_IDLE_MS
+    const survivors: Scope[] = []
+    for (const scope of this.openScopes()) {
+      if (scope.lastEnd < idleBefore) this.close(scope)
+      else survivors.push(scope)
+    }
+    if (survivors.length > MAX_OPEN_SCOPES) {
+      survivors.sort((a, b) => a.lastEnd - b.lastEnd)
+      for (let i = 0; i < survivors.length - MAX_OPEN_SCOPES; i++) this.close(survivors[i]!)
+    }
+  }
+}

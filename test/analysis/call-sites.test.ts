@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest'
+import { CallSites, formatFrame } from '../../src/main/analysis/call-sites'
+
+describe('CallSites', () => {
+  it('counts the first frame of each stack, most frequent first, as clean copies', () => {
+    const sites = new CallSites()
+    const a = { file: '/app/a.ts', line: 1, column: 2, extra: 'x' }
+    const b = { file: '/app/b.ts', line: 3 }
+    sites.add([a, b])
+    sites.add([b])
+    sites.add([b, a])
+    sites.add(undefined)
+    sites.add([])
+    expect(sites.top()).toEqual([
+      { file: '/app/b.ts', line: 3 },
+      { file: '/app/a.ts', line: 1, column: 2 },
+    ])
+    expect(sites.first()).toEqual({ file: '/app/b.ts', line: 3 })
+    expect(formatFrame(b)).toBe('/app/b.ts:3:?')
+  })
+
+  it('stops taking new places past 16, and still counts the known ones', () => {
+    const sites = new CallSites()
+    for (let line = 1; line <= 20; line++) sites.add([{ file: '/app/x.ts', line }])
+    for (let i = 0; i < 3; i++) sites.add([{ file: '/app/x.ts', line: 5 }])
+    expect(sites.size).toBe(16)
+    expect(sites.first()).toEqual({ file: '/app/x.ts', line: 5 })
+  })
+})

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest'
+import {
+  MAX_OPEN_SCOPES,
+  SCOPE_IDLE_MS,
+  ScopeTracker,
+  type Scope,
+} from '../../src/main/analysis/scopes'
+import { QueryMaker, app } from './fixtures'
+
+function tracker(burstGapMs = 100) {
+  const opened: Scope[] = []
+  const closed: Scope[] = []
+  const scopes = new ScopeTracker(
+    { burstGapMs },
+    { scopeOpened: (s) => opened.push(s), scopeClosed: (s) => closed.push(s) },
+  )
+  return { scopes, opened, closed, maker: new QueryMaker() }
+}
+
+describe('ScopeTracker', () => {
+  it('puts the queries of one context in one scope, named after it, whatever comes between', () => {
+    const { scopes, maker } = tracker()
+    const a = scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'r1', name: 'GET /a' } }), app())
+    scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'r2' } }), app())
+    const again = scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'r1' } }), app())
+    expect(again).toBe(a)
+    expect([a.kind, a.id, a.name, a.queryCount]).toEqual(['context', 'r1', 'GET /a', 2])
+  })
+
+  it('keeps the same context id of two apps apart', () => {
+    const { scopes, maker } = tracker()
+    const one = scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'r1' } }), app('app-1'))
+    const two = scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'r1' } }), app('app-2'))
+    expect(one).not.toBe(two)
+  })
+
+  it('splits queries without a context into bursts per connection at pauses over burstGapMs', () => {
+    const { scopes, closed } = tracker(100)
+    const at = (startTime: number, connectionId?: string) =>
+      scopes.scopeOf(
+        { id: startTime, appId: 'app-1', sql: 'x', startTime, durationMs: 10, connectionId },
+        app(),
+      )
+    const first = at(0, 'c1')
+    expect(at(50, 'c1')).toBe(first) // 40 ms after the previous one ended
+    expect(at(160, 'c1')).toBe(first) // exactly 100 ms: still the same burst
+    const other = at(170, 'c2')
+    const second = at(400, 'c1') // 230 ms of silence
+    expect(second).not.toBe(first)
+    expect([first.id, second.id, other.id]).toEqual(['app-1:c1:1', 'app-1:c1:2', 'app-1:c2:1'])
+    expect(second.name).toBe('connection c1, burst 2')
+    expect(closed).toEqual([first])
+    const anonymous = at(500)
+    expect([anonymous.id, anonymous.kind]).toEqual(['app-1:-:1', 'connection-burst'])
+  })
+
+  it(`closes a context after ${SCOPE_IDLE_MS / 1000} s of query time without a query`, () => {
+    const { scopes, closed, maker } = tracker()
+    const early = scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'early' } }), app())
+    maker.wait(SCOPE_IDLE_MS + 1)
+    for (let i = 0; i < 5000; i++)
+      scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'busy' } }), app())
+    expect(closed).toEqual([early])
+    expect(early.open).toBe(false)
+    // The same id later is a new scope.
+    const reopened = scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'early' } }), app())
+    expect(reopened).not.toBe(early)
+  })
+
+  it(`keeps at most ${MAX_OPEN_SCOPES} scopes open, closing the longest idle first`, () => {
+    const { scopes, closed, maker } = tracker()
+    const total = MAX_OPEN_SCOPES + 5000
+    for (let i = 0; i < total; i++)
+      scopes.scopeOf(maker.make({ sql: 'x', context: { id: `r${i}` } }), app())
+    expect(scopes.open).toBeLessThanOrEqual(MAX_OPEN_SCOPES + 4096)
+    expect(closed[0]!.id).toBe('r0')
+  })
+
+  it('closes everything on closeAll', () => {
+    const { scopes, closed, maker } = tracker()
+    scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'r1' } }), app())
+    scopes.scopeOf(maker.make({ sql: 'x', connectionId: 'c1' }), app())
+    scopes.closeAll()
+    expect(closed.map((s) => s.id)).toEqual(['r1', 'app-1:c1:1'])
+    expect(scopes.open).toBe(0)
+  })
+})
