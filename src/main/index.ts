@@ -7,6 +7,7 @@ import { startCore, type Core } from './core/core'
 import { registerIpc } from './shell/ipc-main'
 import { createMainWindow } from './shell/window'
 import { hardenApp } from './shell/hardening'
+import { electronStoreOption } from './store/native-binding'
 
 let core: Core | undefined
 
@@ -24,13 +25,16 @@ if (!app.requestSingleInstanceLock()) {
   })
 
   app.whenReady().then(async () => {
+    // The session library needs better-sqlite3 built for Electron's ABI; without it, live only.
+    const { store, message } = electronStoreOption(app.getAppPath(), process.resourcesPath)
     try {
-      core = await startCore({ uiDir: false })
+      core = await startCore({ uiDir: false, store })
     } catch (error) {
       dialog.showErrorBox('FastORM Profiler could not start', describeStartError(error))
       app.quit()
       return
     }
+    if (message ?? core.libraryError) console.warn(message ?? core.libraryError)
     const window = createMainWindow()
     registerIpc(core.profiler, window)
 

@@ -20,12 +20,15 @@ Usage: fastorm-profiler <command> [options]
 
 Commands:
   start                      open the desktop app (or the browser-mode UI where Electron cannot run)
-  serve                      run the core headless and serve the UI in a browser
+  serve                      run the core headless and serve the UI in a browser; records
+                             each session into the library in the data directory
       [--port N] [--host H] [--token T] [--data-dir D] [--capacity N]
   record --out FILE          record what agents send; write a session file on SIGINT/SIGTERM
       [--duration SECONDS] [--port N] [--host H] [--token T] [--data-dir D]
   report FILE [--format text|json]
                              the totals and the queries of a session file
+  sessions [--json] [--search TEXT] [--data-dir D]
+                             list the session library (--search: name, note, app or SQL text)
   demo [--port N]            run the demo app (TypeORM on SQLite) against a profiler
   help                       this text
 
@@ -64,6 +67,8 @@ export async function run(argv: string[], io: Output = stdio): Promise<number> {
         return await start(rest, io)
       case 'demo':
         return await demo(rest, io)
+      case 'sessions':
+        return await sessions(rest, io)
       case 'help':
       case '--help':
       case '-h':
@@ -145,6 +150,8 @@ function printEndpoints(core: Core, io: Output): void {
   io.out(`  UI (open in a browser): ${core.uiUrl}`)
   io.out(`  Agent URL:              ${core.agentUrl}`)
   io.out(`  Token file:             ${join(core.dataDir, 'token')}`)
+  if (core.library) io.out(`  Session library:        ${core.library.store.file}`)
+  if (core.libraryError) io.out(`  Session library:        off (${core.libraryError})`)
   if (
     core.server.host !== '127.0.0.1' &&
     core.server.host !== 'localhost' &&
@@ -176,7 +183,7 @@ function untilStopped(seconds?: number): Promise<string> {
 
 async function serve(args: string[], io: Output): Promise<number> {
   const { values } = parse(args, serverOptions)
-  const core = await startCore(coreOptions(values))
+  const core = await startCore({ ...coreOptions(values), store: true })
   printEndpoints(core, io)
   await untilStopped()
   await core.close()
@@ -334,4 +341,21 @@ async function isProfilerListening(port: number): Promise<boolean> {
   } catch {
     return false
   }
+}
+
+async function sessions(args: string[], io: Output): Promise<number> {
+  const { values } = parse(args, {
+    json: { type: 'boolean', default: false },
+    search: { type: 'string' },
+    'data-dir': { type: 'string' },
+  })
+  const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir()
+  // Loaded here, not at the top: only this command needs TypeORM and the native addon.
+  const { listSessionsOutput } = await import('../store/library-cli')
+  try {
+    io.out(await listSessionsOutput({ dataDir, json: values.json, search: values.search }))
+  } catch (error) {
+    throw new UsageError(`cannot read the session library: ${(error as Error).message}`)
+  }
+  return 0
 }

@@ -3,11 +3,13 @@
  * `record`, the Electron shell and the tests all start exactly this.
  */
 import { existsSync } from 'node:fs'
+import type { AnalysisSettings } from '../../shared/analysis'
 import { Profiler } from './profiler'
 import { createDemoLauncher } from './demo-launcher'
 import { builtRendererDir, defaultDataDir } from './paths'
 import { isValidTokenFormat, loadOrCreateToken } from '../ingest/auth'
 import { startServer, type RunningServer } from '../server/server'
+import type { SessionLibrary, StoreOptions } from '../store'
 
 export interface CoreOptions {
   port?: number
@@ -19,6 +21,10 @@ export interface CoreOptions {
   maxPayload?: number
   /** Serve the browser-mode UI from this folder; default the built renderer, if present. */
   uiDir?: string | false
+  /** Analysis thresholds other than the defaults. */
+  analysis?: Partial<AnalysisSettings>
+  /** Record sessions into the library (`<dataDir>/sessions.sqlite`); off unless asked for. */
+  store?: boolean | StoreOptions
 }
 
 export interface Core {
@@ -28,6 +34,10 @@ export interface Core {
   dataDir: string
   agentUrl: string
   uiUrl: string
+  /** The session library, when `store` was asked for and it could open. */
+  library?: SessionLibrary
+  /** Why the library is off although `store` was asked for. */
+  libraryError?: string
   close(): Promise<void>
 }
 
@@ -44,7 +54,11 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
 
   let endpoint = { agentUrl: '', token }
   const demo = createDemoLauncher(() => endpoint)
-  const profiler = new Profiler({ capacity: options.capacity, startDemo: () => demo.start() })
+  const profiler = new Profiler({
+    capacity: options.capacity,
+    analysis: options.analysis,
+    startDemo: () => demo.start(),
+  })
   const server = await startServer({
     profiler,
     token,
@@ -54,6 +68,19 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     uiDir,
   })
   endpoint = { agentUrl: server.agentUrl, token }
+  let library: SessionLibrary | undefined
+  let libraryError: string | undefined
+  if (options.store) {
+    // Loaded only when asked for: it brings TypeORM and a native addon. Never throws.
+    const { startLibrary } = await import('../store')
+    const started = await startLibrary(
+      profiler,
+      dataDir,
+      options.store === true ? {} : options.store,
+    )
+    library = started.library
+    libraryError = started.error
+  }
 
   return {
     profiler,
@@ -62,10 +89,13 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     dataDir,
     agentUrl: server.agentUrl,
     uiUrl: server.uiUrl,
+    library,
+    libraryError,
     async close() {
       demo.stop()
       profiler.dispose()
       await server.close()
+      await library?.close()
     },
   }
 }

@@ -104,8 +104,7 @@ export interface StoreSettingRow {
   value: string
 }
 
-const integer = (name: string, nullable = false) =>
-  ({ type: 'integer', name, nullable }) as const
+const integer = (name: string, nullable = false) => ({ type: 'integer', name, nullable }) as const
 const real = (name: string) => ({ type: 'real', name }) as const
 const text = (name: string, nullable = false) => ({ type: 'text', name, nullable }) as const
 

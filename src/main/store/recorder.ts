@@ -95,13 +95,15 @@ export class SessionRecorder {
     // that arrived since the last write are stored before the live session drops them.
     const profiler = this.profiler
     const clear = profiler.clear
+    const hadOwn = Object.hasOwn(profiler, 'clear')
     profiler.clear = () => {
       this.flushAll()
       clear.call(profiler)
       this.flushAll()
     }
     this.restoreClear = () => {
-      profiler.clear = clear
+      if (hadOwn) profiler.clear = clear
+      else Reflect.deleteProperty(profiler, 'clear')
     }
   }
 

@@ -314,8 +314,7 @@ export class SessionStore {
    */
   async delete(id: string): Promise<boolean> {
     const row = this.db.prepare('SELECT key, status FROM sessions WHERE id = ?').get(id) as
-      | { key: number; status: string }
-      | undefined
+      { key: number; status: string } | undefined
     if (!row) return false
     if (row.status === 'recording' || recordingHere.has(id)) {
       throw new LibraryError('this session is being recorded; clear or stop it first')
@@ -394,7 +393,9 @@ function toQueryRecord(raw: RawStoredQuery): QueryRecord {
   if (raw.connectionId !== null) record.connectionId = raw.connectionId
   if (raw.contextId !== null) {
     record.context =
-      raw.contextName === null ? { id: raw.contextId } : { id: raw.contextId, name: raw.contextName }
+      raw.contextName === null
+        ? { id: raw.contextId }
+        : { id: raw.contextId, name: raw.contextName }
   }
   if (raw.stack !== null) record.stack = JSON.parse(raw.stack) as StackFrame[]
   return record
@@ -440,10 +441,15 @@ function toAppInfo(row: SessionAppRow): AppInfo {
 
 /** "Session 2025-11-26 09:41", in local time: what a new session is called until renamed. */
 export function defaultSessionName(startedAt: number): string {
-  const date = new Date(startedAt)
+  return `Session ${localMinute(startedAt)}`
+}
+
+/** "2025-11-26 09:41", in local time. */
+export function localMinute(epochMs: number): string {
+  const date = new Date(epochMs)
   const two = (n: number) => String(n).padStart(2, '0')
   return (
-    `Session ${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ` +
+    `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ` +
     `${two(date.getHours())}:${two(date.getMinutes())}`
   )
 }

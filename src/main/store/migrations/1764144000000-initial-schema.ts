@@ -31,9 +31,7 @@ export class InitialSchema1764144000000 implements MigrationInterface {
       )`,
     )
     await queryRunner.query(`CREATE UNIQUE INDEX "IDX_sessions_id" ON "sessions" ("id")`)
-    await queryRunner.query(
-      `CREATE INDEX "IDX_sessions_started_at" ON "sessions" ("started_at")`,
-    )
+    await queryRunner.query(`CREATE INDEX "IDX_sessions_started_at" ON "sessions" ("started_at")`)
     await queryRunner.query(
       `CREATE TABLE "session_apps" (
         "session_key" integer NOT NULL,
