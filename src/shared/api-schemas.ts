@@ -23,7 +23,8 @@ const fingerprintPageRequest = listPageRequest.extend({
 })
 
 const positive = z.number().positive().max(1e9)
-const analysisSettings = z
+/** Analysis settings, any subset (the CLI's threshold flags are checked with it too). */
+export const analysisSettingsSchema = z
   .object({
     nPlusOneThreshold: z.number().int().min(2).max(1_000_000),
     duplicateThreshold: z.number().int().min(2).max(1_000_000),
@@ -58,7 +59,7 @@ export const requestArgsSchemas: { [C in RequestChannel]: z.ZodType } = {
   'analysis.slow': z.tuple([listPageRequest]),
   'analysis.failed': z.tuple([listPageRequest]),
   'analysis.settings.get': z.tuple([]),
-  'analysis.settings.set': z.tuple([analysisSettings]),
+  'analysis.settings.set': z.tuple([analysisSettingsSchema]),
   'timeline.window': z.tuple([timelineRequest]),
 }
 

@@ -81,6 +81,13 @@ describe('record and report', () => {
     const report = JSON.parse(json.out.join('\n'))
     expect(report.summary).toMatchObject({ queries: 2, failed: 1, apps: 1, contexts: 1 })
     expect(report.queries[0].callSite).toBe('/app/users.ts:10:3')
+    expect(report.summary).toMatchObject({
+      slow: 0,
+      fingerprints: 2,
+      findings: { nPlusOne: 0, duplicates: 0, writeLoops: 0 },
+    })
+    expect(report.fingerprints[0]).toMatchObject({ count: 1, p50Ms: expect.any(Number) })
+    expect(report.failedQueries[0].error.type).toBe('42P01')
 
     const text = capture()
     expect(await run(['report', file], text.io)).toBe(0)
@@ -105,6 +112,60 @@ describe('record and report', () => {
   })
 })
 
+describe('report with analysis options', () => {
+  /** A session of one request that looks up 3 products one by one, 2 ms each. */
+  function smallLoopSession(): string {
+    const file = join(dir, 'small-loop.json')
+    const queries = [1, 2, 3].map((n) => ({
+      id: n,
+      appId: 'app-1',
+      sql: 'SELECT * FROM products WHERE id = ?',
+      params: [n],
+      startTime: 1_800_000_000_000 + n * 3,
+      durationMs: 2,
+      context: { id: 'r1', name: 'GET /cart' },
+      stack: [{ file: '/app/cart.ts', line: 12, column: 5 }],
+    }))
+    writeFileSync(
+      file,
+      JSON.stringify({
+        format: 'fastorm-profiler-session',
+        version: 1,
+        session: { id: 's', startedAt: 1, endedAt: 2 },
+        apps: [{ id: 'app-1', name: 'cart', connectedAt: 1, received: 3, droppedByAgent: 0 }],
+        counters: { received: 3, stored: 3, evicted: 0, rejected: 0, droppedByAgents: 0 },
+        queries,
+      }),
+    )
+    return file
+  }
+
+  it('judges by --n-plus-one-threshold and --slow-ms', async () => {
+    const file = smallLoopSession()
+    const plain = capture()
+    expect(await run(['report', file, '--format', 'json'], plain.io)).toBe(0)
+    expect(JSON.parse(plain.out.join('\n')).summary).toMatchObject({
+      slow: 0,
+      findings: { nPlusOne: 0 },
+    })
+
+    const strict = capture()
+    const args = ['report', file, '--format', 'json', '--n-plus-one-threshold', '3']
+    expect(await run([...args, '--slow-ms', '1.5'], strict.io)).toBe(0)
+    const report = JSON.parse(strict.out.join('\n'))
+    expect(report.summary).toMatchObject({ slow: 3, findings: { nPlusOne: 1 } })
+    expect(report.settings).toMatchObject({ nPlusOneThreshold: 3, slowQueryMs: 1.5 })
+    expect(report.findings[0].callSites[0]).toEqual({ file: '/app/cart.ts', line: 12, column: 5 })
+
+    const text = capture()
+    expect(await run(['report', file, '--n-plus-one-threshold', '3'], text.io)).toBe(0)
+    const printed = text.out.join('\n')
+    expect(printed).toContain('N+1 read ×3 in "GET /cart" (r1)')
+    expect(printed).toContain('at /app/cart.ts:12:5')
+    expect(printed).toContain('fix: One query per parent row loads the `products` rows by `id`')
+  })
+})
+
 describe('bad usage and bad input exit with 2 and one line on stderr', () => {
   const cases: [string, string[], RegExp][] = [
     ['no command', [], /missing command/],
@@ -120,6 +181,22 @@ describe('bad usage and bad input exit with 2 and one line on stderr', () => {
       'a duration that is not a number',
       ['record', '--out', join(dir, 'x.json'), '--duration', 'soon'],
       /--duration/,
+    ],
+    [
+      'an N+1 threshold under 2',
+      ['report', 'x.json', '--n-plus-one-threshold', '1'],
+      /--n-plus-one-threshold must be a whole number from 2/,
+    ],
+    [
+      'a fractional duplicate threshold',
+      ['serve', '--duplicate-threshold', '2.5'],
+      /--duplicate-threshold must be a whole number/,
+    ],
+    ['a slow threshold that is not a number', ['serve', '--slow-ms', 'fast'], /--slow-ms must be/],
+    [
+      'a zero burst gap',
+      ['record', '--out', join(dir, 'x.json'), '--burst-gap-ms', '0'],
+      /--burst-gap-ms/,
     ],
     [
       'an output folder that does not exist',

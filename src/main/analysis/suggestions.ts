@@ -145,9 +145,10 @@ function writeLoop(orm: OrmFamily, statement: StatementKind, rows: string, colum
     const lead = `One INSERT per row into ${rows.replace(/ rows$/, '')}: insert them in one statement`
     switch (orm) {
       case 'typeorm':
+        // Not `save([...])`: it sends one INSERT per entity.
         return (
-          `${lead} — \`repository.insert([...])\` (or \`save([...])\` with an array, or ` +
-          `\`createQueryBuilder().insert().values([...])\`).`
+          `${lead} — \`repository.insert([...])\` or ` +
+          `\`createQueryBuilder().insert().values([...])\` (\`save([...])\` still inserts row by row).`
         )
       case 'sqlalchemy':
         return (

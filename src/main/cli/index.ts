@@ -13,6 +13,9 @@ import { loadOrCreateToken } from '../ingest/auth'
 import { DEFAULT_PORT } from '../server/server'
 import { readSessionFile, SessionFileError, writeSessionFile } from '../session/session-file'
 import { buildReport, formatTextReport } from '../report/report'
+import type { AnalysisSettings } from '../../shared/analysis'
+import { DEFAULT_ANALYSIS_SETTINGS } from '../../shared/analysis'
+import { analysisSettingsSchema } from '../../shared/api-schemas'
 
 export const USAGE = `FastORM Profiler — live database query profiler
 
@@ -22,15 +25,25 @@ Commands:
   start                      open the desktop app (or the browser-mode UI where Electron cannot run)
   serve                      run the core headless and serve the UI in a browser; records
                              each session into the library in the data directory
-      [--port N] [--host H] [--token T] [--data-dir D] [--capacity N]
+      [--port N] [--host H] [--token T] [--data-dir D] [--capacity N] [analysis options]
   record --out FILE          record what agents send; write a session file on SIGINT/SIGTERM
-      [--duration SECONDS] [--port N] [--host H] [--token T] [--data-dir D]
-  report FILE [--format text|json]
+      [--duration SECONDS] [--port N] [--host H] [--token T] [--data-dir D] [analysis options]
+  report FILE [--format text|json] [analysis options]
+                             the analysis (findings, statistics, slow and failed queries),
                              the totals and the queries of a session file
   sessions [--json] [--search TEXT] [--data-dir D]
                              list the session library (--search: name, note, app or SQL text)
   demo [--port N]            run the demo app (TypeORM on SQLite) against a profiler
   help                       this text
+
+Analysis options (defaults in brackets):
+  --n-plus-one-threshold N   different values of one SELECT in one context that make an N+1 [${DEFAULT_ANALYSIS_SETTINGS.nPlusOneThreshold}]
+  --duplicate-threshold N    identical queries in one context that make a duplicate [${DEFAULT_ANALYSIS_SETTINGS.duplicateThreshold}]
+  --write-loop-threshold N   single-row writes of one shape in one context that make a loop [${DEFAULT_ANALYSIS_SETTINGS.writeLoopThreshold}]
+  --slow-ms MS               queries slower than this are slow [${DEFAULT_ANALYSIS_SETTINGS.slowQueryMs}]
+  --outlier-factor X         ... and so are those X times over their shape's p95 [${DEFAULT_ANALYSIS_SETTINGS.outlierFactor}]
+  --outlier-min-ms MS        ... when at least this slow [${DEFAULT_ANALYSIS_SETTINGS.outlierMinMs}]
+  --burst-gap-ms MS          queries without a context: a pause this long ends a burst [${DEFAULT_ANALYSIS_SETTINGS.burstGapMs}]
 
 Agents connect to ws://127.0.0.1:${DEFAULT_PORT}/agent with the token from <data-dir>/token.
 Exit codes: 0 success, 2 bad usage or bad input.`
@@ -44,12 +57,30 @@ const stdio: Output = {
   err: (text) => process.stderr.write(text + '\n'),
 }
 
+/** Flag -> setting, for the analysis thresholds every analysing command takes. */
+const ANALYSIS_FLAGS = {
+  'n-plus-one-threshold': 'nPlusOneThreshold',
+  'duplicate-threshold': 'duplicateThreshold',
+  'write-loop-threshold': 'writeLoopThreshold',
+  'slow-ms': 'slowQueryMs',
+  'outlier-factor': 'outlierFactor',
+  'outlier-min-ms': 'outlierMinMs',
+  'burst-gap-ms': 'burstGapMs',
+} as const satisfies Record<string, keyof AnalysisSettings>
+
+type AnalysisFlag = keyof typeof ANALYSIS_FLAGS
+
+const analysisOptions = Object.fromEntries(
+  Object.keys(ANALYSIS_FLAGS).map((flag) => [flag, { type: 'string' }]),
+) as { [F in AnalysisFlag]: { type: 'string' } }
+
 const serverOptions = {
   port: { type: 'string' },
   host: { type: 'string' },
   token: { type: 'string' },
   'data-dir': { type: 'string' },
   capacity: { type: 'string' },
+  ...analysisOptions,
 } satisfies ParseArgsConfig['options']
 
 /** Runs a command; resolves with the exit code once the command is over. */
@@ -125,13 +156,41 @@ function integerOption(
   return number
 }
 
-function coreOptions(values: {
-  port?: string
-  host?: string
-  token?: string
-  'data-dir'?: string
-  capacity?: string
-}): CoreOptions {
+/** The analysis settings the flags give, checked against the same rules as the API's. */
+function analysisSettings(values: { [F in AnalysisFlag]?: string }): Partial<AnalysisSettings> {
+  const settings: Partial<AnalysisSettings> = {}
+  for (const [flag, key] of Object.entries(ANALYSIS_FLAGS) as [
+    AnalysisFlag,
+    keyof AnalysisSettings,
+  ][]) {
+    const raw = values[flag]
+    if (raw === undefined) continue
+    const value = raw.trim() === '' ? NaN : Number(raw)
+    const checked = analysisSettingsSchema.safeParse({ [key]: value })
+    if (!Number.isFinite(value) || !checked.success) {
+      const rule = key.endsWith('Threshold')
+        ? 'a whole number from 2 to 1000000'
+        : key === 'outlierFactor'
+          ? 'a number of at least 1'
+          : key === 'outlierMinMs'
+            ? 'a number of milliseconds, 0 or more'
+            : 'a number of milliseconds above 0'
+      throw new UsageError(`--${flag} must be ${rule}, got "${raw}"`)
+    }
+    settings[key] = value
+  }
+  return settings
+}
+
+function coreOptions(
+  values: {
+    port?: string
+    host?: string
+    token?: string
+    'data-dir'?: string
+    capacity?: string
+  } & { [F in AnalysisFlag]?: string },
+): CoreOptions {
   const token = values.token ?? process.env.FASTORM_PROFILER_TOKEN
   if (token !== undefined && !/^[A-Za-z0-9_-]{16,256}$/.test(token)) {
     throw new UsageError('--token must be 16 to 256 characters of A-Z, a-z, 0-9, _ or -')
@@ -142,6 +201,7 @@ function coreOptions(values: {
     token,
     dataDir: values['data-dir'] ? resolve(values['data-dir']) : undefined,
     capacity: integerOption(values.capacity, 'capacity', 1, 50_000_000),
+    analysis: analysisSettings(values),
   }
 }
 
@@ -233,13 +293,18 @@ async function record(args: string[], io: Output): Promise<number> {
 }
 
 async function report(args: string[], io: Output): Promise<number> {
-  const { values, positionals } = parse(args, { format: { type: 'string', default: 'text' } }, true)
+  const { values, positionals } = parse(
+    args,
+    { format: { type: 'string', default: 'text' }, ...analysisOptions },
+    true,
+  )
   if (positionals.length !== 1) throw new UsageError('report needs exactly one session FILE')
   if (values.format !== 'text' && values.format !== 'json') {
     throw new UsageError(`--format must be text or json, got "${values.format}"`)
   }
+  const settings = analysisSettings(values)
   const session = await readSessionFile(resolve(positionals[0]!))
-  const built = buildReport(session)
+  const built = buildReport(session, settings)
   io.out(
     values.format === 'json' ? JSON.stringify(built, null, 2) : formatTextReport(built).trimEnd(),
   )

@@ -16,11 +16,18 @@ import type {
   RequestHandlers,
 } from '../../shared/api'
 import { MAX_PAGE_SIZE } from '../../shared/api'
-import { DEFAULT_ANALYSIS_SETTINGS } from '../../shared/analysis'
-import type { AppInfo, ProfilerStatus, QueryRecord, SessionCounters } from '../../shared/domain'
+import type { AnalysisSettings, Finding } from '../../shared/analysis'
+import type {
+  AppInfo,
+  ProfilerStatus,
+  QueryRecord,
+  QueryRow,
+  SessionCounters,
+} from '../../shared/domain'
 import type { HelloMessage } from '../../shared/protocol/v1'
 import type { IngestSink } from '../ingest/agent-connection'
-import { LiveSession, type NewQuery } from '../session/live-session'
+import { Analyzer, unknownApp } from '../analysis/analyzer'
+import { LiveSession, toRow, type NewQuery } from '../session/live-session'
 import { connectSnippets } from './snippets'
 import { RateMeter } from './rate-meter'
 
@@ -29,17 +36,22 @@ export interface ProfilerOptions {
   capacity?: number
   /** Starts the demo app against this profiler; absent where there is no demo to start. */
   startDemo?: () => DemoStatus
+  /** Analysis thresholds other than the defaults (the CLI's flags). */
+  analysis?: Partial<AnalysisSettings>
 }
 
 type Listener<C extends EventChannel> = (payload: EventChannels[C]) => void
 
 const QUERIES_CHANGED_INTERVAL_MS = 100
 const STATUS_INTERVAL_MS = 500
+/** Views refetch statistics and findings on this event: a little slower than the table's. */
+const ANALYSIS_CHANGED_INTERVAL_MS = 250
 
 export class Profiler implements IngestSink {
   sessionId = randomUUID()
   sessionStartedAt = Date.now()
   readonly session: LiveSession
+  readonly analyzer: Analyzer
   readonly handlers: RequestHandlers
 
   private apps = new Map<string, AppInfo>()
@@ -50,11 +62,17 @@ export class Profiler implements IngestSink {
   private readonly listeners = new Map<EventChannel, Set<Listener<EventChannel>>>()
   private queriesTimer: NodeJS.Timeout | undefined
   private statusTimer: NodeJS.Timeout | undefined
+  private analysisTimer: NodeJS.Timeout | undefined
   private endpoint: { agentUrl: string; token: string } = { agentUrl: '', token: '' }
   private readonly startDemo: (() => DemoStatus) | undefined
 
   constructor(options: ProfilerOptions = {}) {
     this.session = new LiveSession(options.capacity)
+    this.analyzer = new Analyzer({
+      settings: options.analysis,
+      capacity: this.session.capacity,
+      lookup: (id) => this.session.get(id),
+    })
     this.startDemo = options.startDemo
     this.handlers = {
       'status.get': () => this.status(),
@@ -66,32 +84,15 @@ export class Profiler implements IngestSink {
         this.startDemo
           ? this.startDemo()
           : { running: false, error: 'the demo app is not available here' },
-      // Placeholders until the analyzer is wired in (next commit): empty, well-typed answers.
-      'analysis.summary': () => ({
-        queries: 0,
-        failed: 0,
-        slow: 0,
-        fingerprints: 0,
-        findings: { 'n-plus-one': 0, duplicate: 0, 'write-loop': 0 },
-        insights: 0,
-      }),
-      'analysis.fingerprints': (request) => ({ total: 0, offset: request.offset, rows: [] }),
-      'analysis.findings': () => ({ findings: [], insights: [] }),
-      'analysis.finding': () => null,
-      'analysis.slow': (request) => ({ total: 0, offset: request.offset, rows: [] }),
-      'analysis.failed': (request) => ({ total: 0, offset: request.offset, rows: [] }),
-      'analysis.settings.get': () => ({ ...DEFAULT_ANALYSIS_SETTINGS }),
-      'analysis.settings.set': (settings) => ({ ...DEFAULT_ANALYSIS_SETTINGS, ...settings }),
-      'timeline.window': (request) => ({
-        from: request.from,
-        to: request.to,
-        extent: { start: 0, end: 0 },
-        totalLanes: 0,
-        laneOffset: request.laneOffset,
-        lanes: [],
-        bars: [],
-        buckets: [],
-      }),
+      'analysis.summary': () => this.analyzer.summary(),
+      'analysis.fingerprints': (request) => this.analyzer.fingerprintPage(request),
+      'analysis.findings': () => this.analyzer.findingsResult(),
+      'analysis.finding': (id) => this.finding(id),
+      'analysis.slow': (request) => this.analyzer.slowPage(request),
+      'analysis.failed': (request) => this.analyzer.failedPage(request),
+      'analysis.settings.get': () => ({ ...this.analyzer.settings }),
+      'analysis.settings.set': (settings) => this.setAnalysisSettings(settings),
+      'timeline.window': (request) => this.analyzer.timelineWindow(request),
     }
   }
 
@@ -129,11 +130,19 @@ export class Profiler implements IngestSink {
   }
 
   addQueries(app: AppInfo, queries: NewQuery[]): void {
-    for (const query of queries) this.session.add(query)
+    const analyzer = this.analyzer
+    for (const query of queries) {
+      // The event becomes the record: an id is all it lacks, and no copy is made on the
+      // ingest path. Neither the session nor the analyzer keeps the object itself.
+      const record = query as QueryRecord
+      record.id = this.session.add(query)
+      analyzer.handleQuery(record, app)
+    }
     app.received += queries.length
     this.received += queries.length
     this.rate.add(queries.length)
     this.scheduleQueriesChanged()
+    this.scheduleAnalysisChanged()
     this.scheduleStatus()
   }
 
@@ -203,9 +212,34 @@ export class Profiler implements IngestSink {
     return this.session.records()
   }
 
+  /** A finding with its queries that are still held, as table rows. */
+  finding(id: string): (Finding & { queries: QueryRow[] }) | null {
+    const finding = this.analyzer.finding(id)
+    if (!finding) return null
+    const queries: QueryRow[] = []
+    for (const queryId of finding.queryIds) {
+      const record = this.session.get(queryId)
+      if (record) queries.push(toRow(record))
+    }
+    return { ...finding, queries }
+  }
+
+  /** New thresholds: the analysis runs again over the queries the session holds. */
+  setAnalysisSettings(changes: Partial<AnalysisSettings>): AnalysisSettings {
+    if (this.analyzer.updateSettings(changes)) {
+      this.analyzer.reset()
+      for (const record of this.session.records()) {
+        this.analyzer.handleQuery(record, this.apps.get(record.appId) ?? unknownApp(record.appId))
+      }
+      this.emit('analysis.changed', { summary: this.analyzer.summary() })
+    }
+    return { ...this.analyzer.settings }
+  }
+
   /** Starts a new session: queries and counters go; connected apps stay connected. */
   clear(): void {
     this.session.clear()
+    this.analyzer.reset()
     this.sessionId = randomUUID()
     this.sessionStartedAt = Date.now()
     this.received = 0
@@ -218,6 +252,7 @@ export class Profiler implements IngestSink {
       }
     }
     this.emit('queries.changed', { total: 0, lastId: 0 })
+    this.emit('analysis.changed', { summary: this.analyzer.summary() })
     this.emit('status', this.status())
   }
 
@@ -225,6 +260,7 @@ export class Profiler implements IngestSink {
   dispose(): void {
     clearTimeout(this.queriesTimer)
     clearTimeout(this.statusTimer)
+    clearTimeout(this.analysisTimer)
     this.listeners.clear()
   }
 
@@ -245,6 +281,15 @@ export class Profiler implements IngestSink {
       this.emit('queries.changed', { total: this.session.size, lastId: this.session.lastId })
     }, QUERIES_CHANGED_INTERVAL_MS)
     this.queriesTimer.unref()
+  }
+
+  private scheduleAnalysisChanged(): void {
+    if (this.analysisTimer) return
+    this.analysisTimer = setTimeout(() => {
+      this.analysisTimer = undefined
+      this.emit('analysis.changed', { summary: this.analyzer.summary() })
+    }, ANALYSIS_CHANGED_INTERVAL_MS)
+    this.analysisTimer.unref()
   }
 
   private scheduleStatus(): void {

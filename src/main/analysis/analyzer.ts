@@ -1,0 +1,199 @@
+/**
+ * The Analyzer: fingerprints each query once (in the dialect of the app that sent it), finds
+ * its scope, and feeds every analysis:
+ *
+ *   query ──▶ fingerprint (cached by text) ──▶ scope (context / connection burst)
+ *               ├─▶ Timeline        lanes, per-query status and finding marks
+ *               ├─▶ Statistics      per shape: count, time, percentiles, ...
+ *               ├─▶ SlowAndFailed   slow (threshold, outliers) and failed lists ─┐ marks
+ *               └─▶ FindingsDetector N+1, duplicates, write loops, insights ──────┘ the timeline
+ *
+ * It runs live (the Profiler feeds each query as it is stored) and on loaded sessions (the
+ * report builds one over a session file's queries, then calls `finalize`). The handlers keep
+ * ids and numbers, not the queries; `lookup` reads a query back when one must be shown.
+ */
+import {
+  DEFAULT_ANALYSIS_SETTINGS,
+  type AnalysisSettings,
+  type AnalysisSummary,
+  type FailedQuery,
+  type Finding,
+  type FindingsResult,
+  type FingerprintPageRequest,
+  type FingerprintStats,
+  type ListPageRequest,
+  type Page,
+  type SlowQuery,
+  type TimelineRequest,
+  type TimelineWindow,
+} from '../../shared/analysis'
+import type { AppInfo, QueryRecord } from '../../shared/domain'
+import { dialectFor, fingerprint, type Dialect } from './fingerprint'
+import { FindingsDetector } from './findings'
+import type { QueryLookup } from './handler'
+import { ScopeTracker } from './scopes'
+import { SlowAndFailed } from './slow-failed'
+import { Statistics } from './statistics'
+import { Timeline } from './timeline'
+
+export interface AnalyzerOptions {
+  settings?: Partial<AnalysisSettings>
+  /** How many of the latest queries the timeline indexes: the live session's capacity. */
+  capacity: number
+  lookup: QueryLookup
+}
+
+export class Analyzer {
+  /** The settings in force; the handlers read this same object. */
+  readonly settings: AnalysisSettings
+  readonly statistics: Statistics
+  readonly findings: FindingsDetector
+  readonly slowAndFailed: SlowAndFailed
+  readonly timeline: Timeline
+  private readonly scopes: ScopeTracker
+  private dialects = new Map<string, Dialect | undefined>()
+  private analyzed = 0
+
+  constructor(options: AnalyzerOptions) {
+    this.settings = { ...DEFAULT_ANALYSIS_SETTINGS, ...options.settings }
+    this.timeline = new Timeline(options.capacity, options.lookup)
+    this.statistics = new Statistics()
+    this.slowAndFailed = new SlowAndFailed(this.settings, this.statistics, this.timeline)
+    this.findings = new FindingsDetector(this.settings, options.lookup, this.timeline)
+    this.scopes = new ScopeTracker(this.settings, {
+      scopeClosed: (scope) => this.findings.scopeClosed(scope),
+    })
+  }
+
+  /** Analyzes one query (ids must grow from one call to the next). */
+  handleQuery(query: QueryRecord, app: AppInfo): void {
+    let dialect = this.dialects.get(app.id)
+    if (dialect === undefined && !this.dialects.has(app.id)) {
+      dialect = app.dbSystem === undefined ? undefined : dialectFor(app.dbSystem)
+      this.dialects.set(app.id, dialect)
+    }
+    const fp = fingerprint(query.sql, dialect)
+    const scope = this.scopes.scopeOf(query, app)
+    this.analyzed++
+    this.timeline.handleQuery(query, app, fp, scope)
+    this.statistics.handleQuery(query, app, fp)
+    this.slowAndFailed.handleQuery(query, app, fp)
+    this.findings.handleQuery(query, app, fp, scope)
+  }
+
+  /** No more queries will come (a loaded session): every scope is complete. */
+  finalize(): void {
+    this.scopes.closeAll()
+    this.timeline.finalize()
+    this.statistics.finalize()
+    this.slowAndFailed.finalize()
+    this.findings.finalize()
+  }
+
+  /** Forgets everything analyzed (the settings stay). */
+  reset(): void {
+    this.scopes.reset()
+    this.timeline.reset()
+    this.statistics.reset()
+    this.slowAndFailed.reset()
+    this.findings.reset()
+    this.dialects = new Map()
+    this.analyzed = 0
+  }
+
+  /**
+   * Changes settings in place; true when one changed. The caller re-runs the analysis over
+   * the queries it holds (`reset`, then each query again).
+   */
+  updateSettings(changes: Partial<AnalysisSettings>): boolean {
+    let changed = false
+    for (const key of Object.keys(changes) as (keyof AnalysisSettings)[]) {
+      const value = changes[key]
+      if (value !== undefined && value !== this.settings[key]) {
+        this.settings[key] = value
+        changed = true
+      }
+    }
+    return changed
+  }
+
+  summary(): AnalysisSummary {
+    const { slow, failed } = this.slowAndFailed.data()
+    const findings = this.findings.summary()
+    return {
+      queries: this.analyzed,
+      failed,
+      slow,
+      fingerprints: this.statistics.size,
+      findings: findings.counts,
+      insights: findings.insights,
+    }
+  }
+
+  fingerprintPage(request: FingerprintPageRequest): Page<FingerprintStats> {
+    return this.statistics.page(request)
+  }
+
+  findingsResult(): FindingsResult {
+    return this.findings.data()
+  }
+
+  finding(id: string): Finding | undefined {
+    return this.findings.finding(id)
+  }
+
+  slowPage(request: ListPageRequest): Page<SlowQuery> {
+    return this.slowAndFailed.slowPage(request)
+  }
+
+  failedPage(request: ListPageRequest): Page<FailedQuery> {
+    return this.slowAndFailed.failedPage(request)
+  }
+
+  timelineWindow(request: TimelineRequest): TimelineWindow {
+    return this.timeline.window(request)
+  }
+}
+
+/** A lookup over a loaded session's queries (ids ascending, usually without gaps). */
+export function lookupOver(queries: readonly QueryRecord[]): QueryLookup {
+  const firstId = queries[0]?.id ?? 1
+  let byId: Map<number, QueryRecord> | undefined
+  return (id) => {
+    const direct = queries[id - firstId]
+    if (direct?.id === id) return direct
+    byId ??= new Map(queries.map((query) => [query.id, query]))
+    return byId.get(id)
+  }
+}
+
+/** Analyzes a complete, loaded session. */
+export function analyzeSession(
+  queries: readonly QueryRecord[],
+  apps: readonly AppInfo[],
+  settings?: Partial<AnalysisSettings>,
+): Analyzer {
+  const firstId = queries[0]?.id ?? 1
+  const lastId = queries[queries.length - 1]?.id ?? 1
+  // The timeline's ring is indexed by id: size it to the ids' span, unless they are sparse.
+  const span = lastId - firstId + 1
+  const capacity = span >= queries.length && span <= 2 * queries.length ? span : queries.length
+  const analyzer = new Analyzer({
+    settings,
+    capacity: Math.max(1, capacity),
+    lookup: lookupOver(queries),
+  })
+  const appsById = new Map(apps.map((app) => [app.id, app]))
+  for (const query of queries) {
+    let app = appsById.get(query.appId)
+    if (app === undefined) appsById.set(query.appId, (app = unknownApp(query.appId)))
+    analyzer.handleQuery(query, app)
+  }
+  analyzer.finalize()
+  return analyzer
+}
+
+/** An app a query names but the session does not list. */
+export function unknownApp(id: string): AppInfo {
+  return { id, name: id, connectedAt: 0, received: 0, droppedByAgent: 0 }
+}
