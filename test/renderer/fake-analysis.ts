@@ -1,8 +1,9 @@
 /**
  * Analysis data for renderer tests: findings, statistics, a summary, and a synthetic
- * session's timeline that answers `timeline.window` the way the core's contract says
- * (lanes in order of their first query, a lane window, bars in the time range, buckets
- * past `maxBars`), computed on demand so that a large session costs nothing up front.
+ * session's timeline that answers `timeline.window` the way the core does (the lanes with
+ * a query in the range asked, in order of their first query; a slice of those; bars in the
+ * range, or buckets past `maxBars`), computed on demand so that a large session costs
+ * nothing up front. Unlike the core it does not pad the range.
  */
 import type {
   AnalysisSettings,
@@ -145,13 +146,22 @@ export function syntheticTimeline(options: SyntheticTimelineOptions) {
     return { start: laneStart(0), end: laneEnd(laneCount - 1) }
   }
 
+  /** The lanes with a query in `[from, to]`, by index in the session. */
+  function lanesIn(from: number, to: number): number[] {
+    const found: number[] = []
+    for (let l = 0; l < laneCount; l++) {
+      if (laneStart(l) <= to && laneEnd(l) >= from) found.push(l)
+    }
+    return found
+  }
+
   function handler(request: TimelineRequest): TimelineWindow {
     requests.push(request)
-    const first = Math.min(request.laneOffset, laneCount)
-    const last = Math.min(laneCount, request.laneOffset + request.laneLimit)
+    const listed = lanesIn(request.from, request.to)
+    const shown = listed.slice(request.laneOffset, request.laneOffset + request.laneLimit)
     const lanes: TimelineLane[] = []
     const bars: TimelineBar[] = []
-    for (let l = first; l < last; l++) {
+    for (const [index, l] of shown.entries()) {
       lanes.push(lane(l))
       for (let q = 0; q < options.queriesPerLane; q++) {
         const start = laneStart(l) + q * options.queryGapMs
@@ -159,7 +169,7 @@ export function syntheticTimeline(options: SyntheticTimelineOptions) {
         const id = l * options.queriesPerLane + q + 1
         bars.push({
           queryId: id,
-          lane: l - first,
+          lane: index,
           start,
           durationMs: options.durationMs,
           status: id % 25 === 0 ? 'error' : id % 10 === 0 ? 'slow' : 'ok',
@@ -196,9 +206,9 @@ export function syntheticTimeline(options: SyntheticTimelineOptions) {
     return {
       from: request.from,
       to: request.to,
-      extent: extent(),
-      totalLanes: laneCount,
-      laneOffset: first,
+      extent: laneCount > 0 ? extent() : { start: 0, end: 0 },
+      totalLanes: listed.length,
+      laneOffset: request.laneOffset,
       lanes,
       bars,
       buckets,
@@ -209,6 +219,7 @@ export function syntheticTimeline(options: SyntheticTimelineOptions) {
     handler,
     requests,
     extent,
+    lanesIn,
     /** Adds lanes at the end, as a live session grows. */
     grow(lanes: number): void {
       laneCount += lanes

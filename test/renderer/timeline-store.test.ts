@@ -66,20 +66,25 @@ describe('the timeline store', () => {
     const { store, timeline } = await openTimeline(LONG)
     const end = timeline.extent().end
     expect(timeline.requests[0]).toMatchObject({ from: 0, to: 1, laneLimit: 1 })
-    // A long session opens on its last minute, lanes scrolled to the newest.
+    // A long session opens on its last minute.
     expect(store.view).toEqual({ start: end - INITIAL_SPAN_MS, end })
-    expect(store.firstLane).toBe(180)
     expect(timeline.requests).toHaveLength(2)
-    expect(timeline.requests[1]).toEqual(expectedRequest(end - INITIAL_SPAN_MS, end, 180, 20))
-    expect(store.window?.bars.length).toBeGreaterThan(0)
-    expect(store.window?.lanes.map((lane) => lane.id)[0]).toBe('ctx-172')
+    expect(timeline.requests[1]).toEqual(expectedRequest(end - INITIAL_SPAN_MS, end, 0, 20))
+    // The lanes of the last 75 s (the minute, padded), the first 29 of them sent.
+    expect(store.totalLanes).toBe(timeline.lanesIn(end - 75_000, end + 15_000).length)
+    expect(store.totalLanes).toBe(76)
+    expect(store.window?.lanes).toHaveLength(29)
+    expect(store.window?.lanes[0].id).toBe('ctx-124')
+    expect(store.window?.bars.length).toBeGreaterThan(28 * 20)
+    expect(store.window?.bars.every((bar) => bar.lane < 29)).toBe(true)
   })
 
   it('does not ask again while zoom and pan stay inside the fetched window', async () => {
     const { store, timeline } = await openTimeline(LONG)
     const end = timeline.extent().end
     store.setView(end - 40_000, end - 10_000)
-    store.setView(end - 80_000, end - 20_000)
+    store.setView(end - 70_000, end - 20_000)
+    store.setLaneViewport(5, 20)
     await settle(1000)
     expect(timeline.requests).toHaveLength(2)
   })
@@ -94,21 +99,34 @@ describe('the timeline store', () => {
     store.setView(end - 120_000, end - 60_000)
     await settle(FETCH_DEBOUNCE_MS + 10)
     expect(timeline.requests).toHaveLength(3)
-    expect(timeline.requests[2]).toEqual(expectedRequest(end - 120_000, end - 60_000, 180, 20))
+    expect(timeline.requests[2]).toEqual(expectedRequest(end - 120_000, end - 60_000, 0, 20))
     expect(store.following).toBe(false)
+    expect(store.window?.lanes[0].id).toBe('ctx-64')
   })
 
   it('asks for other lanes when scrolled past the fetched ones', async () => {
     const { store, timeline } = await openTimeline(LONG)
-    // Still inside the padding (172..200).
-    store.setLaneViewport(175, 20)
-    await settle(500)
-    expect(timeline.requests).toHaveLength(2)
-    store.setLaneViewport(120.5, 20)
+    store.setLaneViewport(40.5, 20)
     await settle(500)
     expect(timeline.requests).toHaveLength(3)
-    // Lanes 120.5 to 140.5 on screen: 112 to 149 asked, eight more on each side.
-    expect(timeline.requests[2]).toMatchObject({ laneOffset: 112, laneLimit: 38 })
+    // Lanes 40.5 to 60.5 on screen: 32 to 69 asked, eight more on each side.
+    expect(timeline.requests[2]).toMatchObject({ laneOffset: 32, laneLimit: 38 })
+    expect(store.laneAt(41)?.id).toBe('ctx-165')
+  })
+
+  it('keeps the lane at the top in place when a new window lists other lanes', async () => {
+    const { store, timeline } = await openTimeline(LONG)
+    const end = timeline.extent().end
+    store.setLaneViewport(10, 20)
+    await settle(500)
+    expect(store.laneAt(10)?.id).toBe('ctx-134')
+    // Sixteen seconds earlier: sixteen lanes more listed before it.
+    store.setView(end - INITIAL_SPAN_MS - 16_000, end - 16_000)
+    await settle(500)
+    expect(timeline.requests.length).toBeGreaterThanOrEqual(4)
+    expect(store.window?.lanes.some((lane) => lane.id === 'ctx-108')).toBe(false)
+    expect(store.firstLane).toBe(26)
+    expect(store.laneAt(26)?.id).toBe('ctx-134')
   })
 
   it('asks for detail again when zooming in on aggregated buckets, not on single bars', async () => {
@@ -144,10 +162,22 @@ describe('the timeline store', () => {
     client.emit('queries.changed', { total: 4100, lastId: 4100 })
     await settle(LIVE_REFRESH_MS)
     const newEnd = timeline.extent().end
-    expect(newEnd).toBeGreaterThan(end)
+    expect(newEnd).toBe(end + 5000)
     expect(store.view).toEqual({ start: newEnd - INITIAL_SPAN_MS, end: newEnd })
-    // The lanes follow too: the newest at the bottom.
-    expect(store.firstLane).toBe(185)
+  })
+
+  it('keeps the newest lanes in view when scrolled to the bottom while following', async () => {
+    const { store, client, timeline } = await openTimeline(LONG)
+    store.setLaneViewport(56, 20)
+    await settle(500)
+    expect(store.laneAt(75)?.id).toBe('ctx-199')
+    timeline.grow(5)
+    client.emit('queries.changed', { total: 4100, lastId: 4100 })
+    await settle(LIVE_REFRESH_MS)
+    await settle(500)
+    expect(store.totalLanes).toBe(81)
+    expect(store.firstLane).toBe(61)
+    expect(store.laneAt(80)?.id).toBe('ctx-204')
   })
 
   it('stays where the user looks when not at the right edge', async () => {
@@ -159,8 +189,8 @@ describe('the timeline store', () => {
     timeline.grow(5)
     client.emit('queries.changed', { total: 4100, lastId: 4100 })
     await settle(LIVE_REFRESH_MS)
+    expect(store.extent?.end).toBe(end + 5000)
     expect(store.view).toEqual({ start: end - 90_000, end: end - 50_000 })
-    expect(store.totalLanes).toBe(205)
   })
 
   it('refetches at most every LIVE_REFRESH_MS while the session changes, and not while hidden', async () => {
@@ -193,28 +223,39 @@ describe('the timeline store', () => {
   })
 
   it("opens on a finding's request: its time range, its lane found and scrolled into view", async () => {
-    const { store, timeline } = await openTimeline(LONG)
-    const start = T0 + 150 * 1000
-    const end = start + 194
-    await store.focusScope('ctx-150', start, end)
+    // Requests 10 ms apart lasting 1.9 s: hundreds overlap, the lane is far down the list.
+    const busy: SyntheticTimelineOptions = {
+      lanes: 400,
+      queriesPerLane: 20,
+      laneGapMs: 10,
+      queryGapMs: 100,
+      durationMs: 4,
+    }
+    const { store, timeline } = await openTimeline(busy)
+    const start = T0 + 3000
+    const end = start + 1904
+    await store.focusScope('ctx-300', start, end)
     await settle(500)
-    expect(store.highlightLaneId).toBe('ctx-150')
+    expect(store.highlightLaneId).toBe('ctx-300')
     expect(store.following).toBe(false)
     expect(store.view!.start).toBeLessThan(start)
     expect(store.view!.end).toBeGreaterThan(end)
-    expect(store.view!.end - store.view!.start).toBeLessThan(300)
-    // A third of the way down the 20 lanes on screen.
-    expect(store.firstLane).toBe(150 - 6)
-    const last = timeline.requests.at(-1)!
-    expect(last.laneOffset).toBeLessThanOrEqual(144)
-    expect(last.from).toBeLessThan(start)
-    expect(store.laneAt(150)?.id).toBe('ctx-150')
+    expect(store.view!.end - store.view!.start).toBeLessThan(3000)
+    // Lanes 20 to 399 have a query in the range asked, so lane 300 is the 281st: it sits a
+    // third of the way down the 20 lanes on screen.
+    expect(store.totalLanes).toBe(380)
+    expect(store.firstLane).toBe(280 - 6)
+    expect(store.laneAt(280)?.id).toBe('ctx-300')
+    // Found by bisection, not by reading every lane: a handful of one-lane probes.
+    const probes = timeline.requests.filter((r) => r.maxBars === 1 && r.laneLimit === 1)
+    expect(probes.length).toBeGreaterThan(3)
+    expect(probes.length).toBeLessThan(12)
   })
 
   it('says so when the session is empty, and starts once queries come', async () => {
     const { store, client, timeline } = await openTimeline({ ...LONG, lanes: 0 })
     expect(store.loaded).toBe(true)
-    expect(store.totalLanes).toBe(0)
+    expect(store.extent).toBeNull()
     expect(store.view).toBeNull()
     timeline.grow(3)
     client.emit('queries.changed', { total: 60, lastId: 60 })

@@ -2,12 +2,17 @@
  * The Timeline view's data: never the session, only the window on screen.
  *
  * The chart reports the visible time range (`setView`, from its zoom and pan) and the
- * lanes it shows (`setLaneViewport`, from the vertical scroll). The store asks the core for
- * that range padded by half a view on each side and those lanes padded by a few, and keeps
+ * lanes it shows (`setLaneViewport`, from the vertical scroll). The core's lanes are those
+ * with a query in the range asked, in order of their first query; the store asks for the
+ * visible range padded by a quarter view on each side and the lanes on screen padded by a
+ * few, and keeps
  * the request it made: while the view stays inside it nothing is fetched; once the view
  * leaves it (or zooms in on aggregated buckets, where more detail exists) it asks again,
  * debounced, one request at a time. Above `TIMELINE_MAX_BARS` in a window the core sends
  * buckets instead of bars. (Perfetto's buffered bounds work the same way.)
+ *
+ * A new window lists other lanes: the lane at the top of the plot is kept at the top when
+ * it is still listed, so panning does not make the rows jump.
  *
  * Live: when the session changes the window is stale and is fetched again, at most every
  * `LIVE_REFRESH_MS`. While the view's right edge is at the newest query (`following`), it
@@ -29,8 +34,12 @@ export interface TimeRange {
 
 /** Bars per window; past this the core aggregates into buckets. */
 export const TIMELINE_MAX_BARS = 4000
-/** Of the visible span, fetched beyond each side of the view. */
-export const TIME_PADDING = 0.5
+/**
+ * Of the visible span, fetched beyond each side of the view. Modest, because the core lists
+ * the lanes with a query anywhere in the range asked: padding adds lanes that have nothing
+ * on screen.
+ */
+export const TIME_PADDING = 0.25
 /** Lanes fetched beyond each edge of the visible ones. */
 export const LANE_PADDING = 8
 /** The core's cap on lanes per window. */
@@ -47,6 +56,9 @@ export const INITIAL_SPAN_MS = 60_000
 export const MIN_SPAN_MS = 0.05
 export const MIN_DOMAIN_MS = 10
 
+/** Lanes looked through per request when looking for a finding's lane. */
+const LOCATE_PAGE = 100
+
 /** Asks for the extent only: a 1-ms range at the epoch, where no query is. */
 const EXTENT_PROBE: TimelineRequest = { from: 0, to: 1, laneOffset: 0, laneLimit: 1, maxBars: 1 }
 
@@ -60,7 +72,7 @@ export const useTimelineStore = defineStore('timeline', () => {
   const window = shallowRef<TimelineWindow | null>(null)
   /** The session's first and last query, `null` until known. */
   const extent = ref<TimeRange | null>(null)
-  /** Lanes (request / job contexts, connection bursts) in the whole session. */
+  /** Lanes (request / job contexts, connection bursts) with a query in the fetched range. */
   const totalLanes = ref(0)
   /** The visible time range, `null` until the extent is known. */
   const view = ref<TimeRange | null>(null)
@@ -85,11 +97,17 @@ export const useTimelineStore = defineStore('timeline', () => {
   let active = false
   /** The session changed since the window was asked for. */
   let stale = true
-  let lanesAtBottom = true
   let inFlight = false
   let fetchTimer: ReturnType<typeof setTimeout> | null = null
   let debounceStartedAt = 0
   let lastFetchAt = -Infinity
+  /**
+   * Numbers the window requests: `windowSequence` is the shown window's, `jumpedAt` the
+   * last one made before the store scrolled the lanes itself.
+   */
+  let requestSequence = 0
+  let windowSequence = 0
+  let jumpedAt = 0
 
   /** Time zero of the axis: the session's start, or its first query. */
   const origin = computed<EpochMs>(
@@ -188,6 +206,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     clearTimer()
     if (inFlight) return
     const request = view.value ? buildRequest(view.value) : EXTENT_PROBE
+    const sequence = ++requestSequence
     inFlight = true
     loading.value = true
     stale = false
@@ -196,7 +215,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     try {
       const result = await client.request('timeline.window', request)
       succeeded = true
-      applyWindow(result, request)
+      applyWindow(result, request, sequence)
       loadError.value = null
     } catch (cause) {
       loadError.value = message(cause)
@@ -213,13 +232,22 @@ export const useTimelineStore = defineStore('timeline', () => {
     }
   }
 
-  function applyWindow(result: TimelineWindow, request: TimelineRequest): void {
+  function applyWindow(result: TimelineWindow, request: TimelineRequest, sequence: number): void {
     const previousEnd = extent.value?.end
+    // Read before the window changes: what the plot showed at its top, and at its bottom.
+    // After a jump the lane index is meant for a window asked after it, not for one before.
+    const anchor = windowSequence > jumpedAt ? laneAt(Math.floor(firstLane.value))?.id : undefined
+    const anchorFraction = firstLane.value - Math.floor(firstLane.value)
+    const wasAtBottom =
+      requested !== null &&
+      requested !== EXTENT_PROBE &&
+      firstLane.value + visibleLanes.value >= totalLanes.value - 0.5
     window.value = result
+    windowSequence = sequence
     requested = request
     totalLanes.value = result.totalLanes
     loaded.value = true
-    if (result.totalLanes === 0) {
+    if (result.extent.start === 0 && result.extent.end === 0) {
       // Empty (or just cleared): start over when queries come.
       extent.value = null
       view.value = null
@@ -232,14 +260,25 @@ export const useTimelineStore = defineStore('timeline', () => {
       view.value = { start: Math.max(d.start, d.end - INITIAL_SPAN_MS), end: d.end }
       following.value = true
       viewRevision.value += 1
-      scrollLanesToBottom()
     } else if (following.value && previousEnd !== undefined && d.end > previousEnd) {
       const span = view.value.end - view.value.start
       view.value = { start: d.end - span, end: d.end }
       viewRevision.value += 1
-      if (lanesAtBottom) scrollLanesToBottom()
     }
+    if (following.value && wasAtBottom) scrollLanesToBottom()
+    else if (anchor !== undefined) keepAtTop(anchor, anchorFraction)
     clampLanes()
+  }
+
+  /** Puts lane `id` back at the top of the plot if the new window lists it. */
+  function keepAtTop(id: string, fraction: number): void {
+    const w = window.value
+    const at = w ? w.lanes.findIndex((lane) => lane.id === id) : -1
+    if (!w || at < 0) return
+    const first = w.laneOffset + at + fraction
+    if (first === firstLane.value) return
+    firstLane.value = first
+    laneRevision.value += 1
   }
 
   function maxFirstLane(): number {
@@ -248,11 +287,9 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   function scrollLanesToBottom(): void {
     const bottom = maxFirstLane()
-    if (firstLane.value !== bottom) {
-      firstLane.value = bottom
-      laneRevision.value += 1
-    }
-    lanesAtBottom = true
+    if (firstLane.value === bottom) return
+    firstLane.value = bottom
+    laneRevision.value += 1
   }
 
   function clampLanes(): void {
@@ -274,7 +311,6 @@ export const useTimelineStore = defineStore('timeline', () => {
   function setLaneViewport(first: number, visible: number): void {
     firstLane.value = Math.max(0, first)
     visibleLanes.value = Math.max(0, visible)
-    lanesAtBottom = first + visible >= totalLanes.value - 0.5
     if (view.value && !isCovered()) debounceFetch()
   }
 
@@ -307,54 +343,58 @@ export const useTimelineStore = defineStore('timeline', () => {
   /** Scrolls the lanes so that lane `index` sits a third of the way down. */
   function scrollToLane(index: number): void {
     const target = Math.min(maxFirstLane(), Math.max(0, index - Math.floor(visibleLanes.value / 3)))
+    jumpedAt = requestSequence
     firstLane.value = target
-    lanesAtBottom = target >= maxFirstLane()
     laneRevision.value += 1
     if (view.value && !isCovered()) debounceFetch()
   }
 
   /**
    * Opens the timeline on one request / job (a finding's scope): its time range, its lane
-   * highlighted and scrolled into view. The lane's index is not known up front: lanes are
-   * in order of their first query, so it is looked for among the lanes around that time,
-   * then by a binary search on the lanes' start times.
+   * highlighted and scrolled into view. The lane's index in the window is not known up
+   * front; it is looked for in the lanes of the range the view will ask for (so the index
+   * is the one the window will have): among the first ones, then by a binary search on the
+   * lanes' start times, which are in order.
    */
   async function focusScope(scopeId: string, from: EpochMs, to: EpochMs): Promise<void> {
     highlightLaneId.value = scopeId
     const margin = Math.max((to - from) * 0.15, 1)
     showRange(from - margin, to + margin)
     following.value = false
-    const index = await locateLane(scopeId, from, to)
-    if (index !== null) scrollToLane(index)
+    const range = buildRequest(view.value as TimeRange)
+    const located = await locateLane(scopeId, range.from, range.to, from)
+    if (!located) return
+    // The lanes of the range the view now asks for: the window on its way will list as many.
+    totalLanes.value = located.totalLanes
+    scrollToLane(located.index)
   }
 
-  async function locateLane(id: string, from: EpochMs, to: EpochMs): Promise<number | null> {
+  async function locateLane(
+    id: string,
+    from: EpochMs,
+    to: EpochMs,
+    startedBy: EpochMs,
+  ): Promise<{ index: number; totalLanes: number } | null> {
     const probe = (laneOffset: number, laneLimit: number): Promise<TimelineWindow> =>
-      client.request('timeline.window', {
-        from,
-        to: Math.max(to, from + 1),
-        laneOffset,
-        laneLimit,
-        maxBars: 1,
-      })
-    const found = (w: TimelineWindow): number | null => {
+      client.request('timeline.window', { from, to, laneOffset, laneLimit, maxBars: 1 })
+    const found = (w: TimelineWindow): { index: number; totalLanes: number } | null => {
       const at = w.lanes.findIndex((lane) => lane.id === id)
-      return at >= 0 ? w.laneOffset + at : null
+      return at >= 0 ? { index: w.laneOffset + at, totalLanes: w.totalLanes } : null
     }
     try {
-      const nearby = await probe(0, 50)
-      const direct = found(nearby)
-      if (direct !== null || nearby.totalLanes <= nearby.lanes.length) return direct
-      // The last lane that started by `from`: the lane wanted is at or just before it.
+      const first = await probe(0, LOCATE_PAGE)
+      const direct = found(first)
+      if (direct !== null || first.totalLanes <= first.lanes.length) return direct
+      // The last lane that started by `startedBy`: the one wanted is at or shortly before it.
       let low = 0
-      let high = nearby.totalLanes - 1
+      let high = first.totalLanes - 1
       while (low < high) {
         const mid = Math.ceil((low + high) / 2)
         const lane = (await probe(mid, 1)).lanes[0]
-        if (lane && lane.start <= from) low = mid
+        if (lane && lane.start <= startedBy) low = mid
         else high = mid - 1
       }
-      const offset = Math.max(0, low - MAX_LANE_LIMIT + 1)
+      const offset = Math.max(0, low - LOCATE_PAGE + 1)
       return found(await probe(offset, low - offset + 1))
     } catch {
       return null
