@@ -153,6 +153,9 @@ describe('the recorder', () => {
     const { store, profiler, recorder } = await setUp({ intervalMs: 10_000 })
     recorder.start()
     const first = profiler.sessionId
+    const app = profiler.registerApp(helloFor('shop'))
+    profiler.addQueries(app, [newQuery(1, app.id)])
+    recorder.flushAll()
     Profiler.prototype.clear.call(profiler)
     recorder.flushAll()
     expect((await store.list()).map((s) => [s.id === first, s.status])).toEqual([
@@ -173,6 +176,15 @@ describe('the recorder', () => {
     expect(summary!.endedAt).toBeGreaterThanOrEqual(summary!.startedAt)
     // The profiler's own clear() is back.
     expect(Object.hasOwn(profiler, 'clear')).toBe(false)
+  })
+
+  it('keeps no session in which nothing was recorded', async () => {
+    const { store, profiler, recorder, ended } = await setUp({ intervalMs: 10_000 })
+    recorder.start()
+    profiler.clear()
+    recorder.stop()
+    expect(ended).toEqual([])
+    expect(await store.list()).toEqual([])
   })
 
   it('keeps the timer from holding the process open', async () => {

@@ -277,6 +277,15 @@ describe('recovery', () => {
     expect(after.recoverInterrupted()).toEqual([])
   })
 
+  it('drops a session that was killed before anything arrived', async () => {
+    const { store, file } = await openFileStore()
+    store.beginSession({ id: 'empty', startedAt: 1 })
+    await store.close()
+    const after = await openStore(file)
+    expect(after.recoverInterrupted()).toEqual([])
+    expect(await after.list()).toEqual([])
+  })
+
   it('leaves alone a session that a live process, or this one, is recording', async () => {
     const store = await openStore()
     store.beginSession({ id: 'mine', startedAt: 1 })

@@ -206,7 +206,7 @@ export class SessionRecorder {
     if (!writer) return
     this.writer = undefined
     try {
-      this.store.endSession(writer)
+      if (this.store.endSession(writer) === 'discarded') return
     } catch (error) {
       this.report(error)
       return

@@ -118,27 +118,40 @@ export class SessionStore {
     return new SessionWriter(this.writeStatements, Number(lastInsertRowid), session.id)
   }
 
-  /** Marks the session complete (its totals are already written by the last batch). */
-  endSession(writer: SessionWriter, endedAt = Date.now()): void {
+  /**
+   * Marks the session complete (its totals are already written by the last batch). A session
+   * that recorded nothing at all (no query, no app) is not kept: every start of the profiler
+   * and every "Clear session" begins one.
+   */
+  endSession(writer: SessionWriter, endedAt = Date.now()): 'complete' | 'discarded' {
     recordingHere.delete(writer.id)
     this.begun.delete(writer.id)
+    if (writer.isEmpty) {
+      this.db.transaction(() => this.deleteRows(writer.key))()
+      return 'discarded'
+    }
     this.db
       .prepare(
         `UPDATE sessions SET status = 'complete', ended_at = ?, updated_at = ?, recorder_pid = NULL
          WHERE key = ?`,
       )
       .run(endedAt, endedAt, writer.key)
+    return 'complete'
   }
 
   /**
    * Sessions left `recording` by a process that is gone (killed, crashed) become `recovered`,
-   * ending at their last write. Returns their ids. A session another live process is still
+   * ending at their last write (or go, if they recorded nothing). Returns their ids. A session another live process is still
    * recording (a second `serve` on the same data directory) is left alone.
    */
   recoverInterrupted(): string[] {
     const rows = this.db
-      .prepare(`SELECT id, recorder_pid AS pid FROM sessions WHERE status = 'recording'`)
-      .all() as { id: string; pid: number | null }[]
+      .prepare(
+        `SELECT key, id, recorder_pid AS pid,
+           query_count = 0 AND not_persisted = 0 AND app_names = '[]' AS empty
+         FROM sessions WHERE status = 'recording'`,
+      )
+      .all() as { key: number; id: string; pid: number | null; empty: 0 | 1 }[]
     const recover = this.db.prepare(
       `UPDATE sessions SET status = 'recovered', ended_at = updated_at, recorder_pid = NULL
        WHERE id = ? AND status = 'recording'`,
@@ -147,6 +160,11 @@ export class SessionStore {
     for (const row of rows) {
       if (recordingHere.has(row.id)) continue
       if (row.pid !== null && row.pid !== process.pid && isProcessAlive(row.pid)) continue
+      if (row.empty) {
+        // Killed before anything arrived: nothing to recover (see endSession).
+        this.db.transaction(() => this.deleteRows(row.key))()
+        continue
+      }
       recover.run(row.id)
       recovered.push(row.id)
     }
@@ -402,7 +420,7 @@ function toQueryRecord(raw: RawStoredQuery): QueryRecord {
 }
 
 function toSummary(row: SessionRow): StoredSessionSummary {
-  const end = row.endedAt ?? row.updatedAt
+  const end = row.endedAt ?? (row.status === 'recording' ? Date.now() : row.updatedAt)
   return {
     id: row.id,
     name: row.name,

@@ -69,7 +69,7 @@ export class SessionWriter {
     notPersisted: 0,
   }
   private appNames: string[] = []
-  private appsWritten = ''
+  private appsWritten = '[]'
   private nextStatementId = 1
   private nextStackId = 1
   private statementIds = new Map<string, number>()
@@ -87,6 +87,13 @@ export class SessionWriter {
     // IMMEDIATE: take the write lock up front, so a second writer (another process on the
     // same data directory) waits at BEGIN under the busy timeout instead of failing mid-way.
     this.writeBatch = statements.db.transaction(this.insertBatch.bind(this)).immediate
+  }
+
+  /** Nothing written yet: no query, no app. */
+  get isEmpty(): boolean {
+    return (
+      this.totals.queryCount === 0 && this.totals.notPersisted === 0 && this.appNames.length === 0
+    )
   }
 
   /** What has been written so far. */
