@@ -13,7 +13,11 @@ import { parseArgs } from 'node:util'
 import { renderTable } from './lib/report.js'
 import { SetupError } from './lib/built.js'
 
-const BENCHMARKS = [() => import('./ingest.js'), () => import('./agent-hot-path.js')]
+const BENCHMARKS = [
+  () => import('./ingest.js'),
+  () => import('./agent-hot-path.js'),
+  () => import('./store.js'),
+]
 
 async function main() {
   const { values } = parseArgs({

@@ -1,3 +1,5 @@
 /** The core as a library: what the benchmarks and embedding tools import (out/main/core.js). */
 export { startCore, type Core, type CoreOptions } from './core'
 export { Profiler } from './profiler'
+/** The session library (TypeORM + SQLite), loaded on demand like startCore's `store` does. */
+export const loadStore = () => import('../store')
