@@ -269,14 +269,14 @@ export class SessionStore {
   /** A page of a session's queries, in id order, every field as recorded; null if unknown. */
   async queries(id: string, offset: number, limit: number): Promise<StoredQueryPage | null> {
     const session = await this.sessions.findOne({
-      select: { key: true, queryCount: true },
+      select: { key: true, queryCount: true, notPersisted: true },
       where: { id },
     })
     if (!session) return null
     const start = Math.max(0, Math.floor(offset))
     const count = Math.min(Math.max(0, Math.floor(limit)), MAX_STORED_PAGE)
     if (count === 0) return { total: session.queryCount, offset: start, rows: [] }
-    const raw = await this.dataSource
+    const query = this.dataSource
       .createQueryBuilder(QueryEntity, 'query')
       .innerJoin(
         StatementEntity.options.name,
@@ -303,9 +303,12 @@ export class SessionStore {
       .addSelect('stack.frames', 'stack')
       .where('query.sessionKey = :key', { key: session.key })
       .orderBy('query.id', 'ASC')
-      .offset(start)
       .limit(count)
-      .getRawMany<RawStoredQuery>()
+    // With nothing lost, the stored ids are exactly 1..queryCount and a page is a seek in the
+    // primary key; otherwise OFFSET, which walks the rows before the page (~0.4 s at 1M).
+    if (session.notPersisted === 0) query.andWhere('query.id > :start', { start })
+    else query.offset(start)
+    const raw = await query.getRawMany<RawStoredQuery>()
     return { total: session.queryCount, offset: start, rows: raw.map(toQueryRecord) }
   }
 
