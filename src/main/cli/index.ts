@@ -33,6 +33,10 @@ Commands:
                              the totals and the queries of a session file
   sessions [--json] [--search TEXT] [--data-dir D]
                              list the session library (--search: name, note, app or SQL text)
+  import FILE [--name NAME] [--data-dir D]
+                             add a session file to the library
+  export ID --out FILE [--data-dir D]
+                             write a session of the library as a session file
   demo [--port N]            run the demo app (TypeORM on SQLite) against a profiler
   help                       this text
 
@@ -99,7 +103,9 @@ export async function run(argv: string[], io: Output = stdio): Promise<number> {
       case 'demo':
         return await demo(rest, io)
       case 'sessions':
-        return await sessions(rest, io)
+      case 'import':
+      case 'export':
+        return await library(command, rest, io)
       case 'help':
       case '--help':
       case '-h':
@@ -408,19 +414,55 @@ async function isProfilerListening(port: number): Promise<boolean> {
   }
 }
 
-async function sessions(args: string[], io: Output): Promise<number> {
-  const { values } = parse(args, {
-    json: { type: 'boolean', default: false },
-    search: { type: 'string' },
-    'data-dir': { type: 'string' },
-  })
+/** The library commands: `sessions`, `import FILE`, `export ID --out FILE`. */
+async function library(
+  command: 'sessions' | 'import' | 'export',
+  args: string[],
+  io: Output,
+): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      search: { type: 'string' },
+      name: { type: 'string' },
+      out: { type: 'string' },
+    },
+    command !== 'sessions',
+  )
   const dataDir = values['data-dir'] ? resolve(values['data-dir']) : defaultDataDir()
-  // Loaded here, not at the top: only this command needs TypeORM and the native addon.
-  const { listSessionsOutput } = await import('../store/library-cli')
+  if (command !== 'sessions' && positionals.length !== 1) {
+    throw new UsageError(`${command} needs exactly one ${command === 'import' ? 'FILE' : 'ID'}`)
+  }
+  if (command === 'export' && !values.out) throw new UsageError('export needs --out FILE')
+  // Loaded here, not at the top: only these commands need TypeORM and the native addon.
+  const commands = await import('../store/library-cli')
   try {
-    io.out(await listSessionsOutput({ dataDir, json: values.json, search: values.search }))
+    if (command === 'sessions') {
+      io.out(
+        await commands.listSessionsOutput({ dataDir, json: values.json, search: values.search }),
+      )
+    } else if (command === 'import') {
+      io.out(
+        await commands.importSessionOutput({
+          dataDir,
+          file: resolve(positionals[0]!),
+          name: values.name,
+        }),
+      )
+    } else {
+      io.out(
+        await commands.exportSessionOutput({
+          dataDir,
+          id: positionals[0]!,
+          out: resolve(values.out!),
+        }),
+      )
+    }
   } catch (error) {
-    throw new UsageError(`cannot read the session library: ${(error as Error).message}`)
+    if (error instanceof SessionFileError) throw error
+    throw new UsageError(`session library: ${(error as Error).message}`)
   }
   return 0
 }

@@ -4,6 +4,8 @@
  * records into the same directory (WAL lets it read alongside the writer).
  */
 import { existsSync } from 'node:fs'
+import { basename } from 'node:path'
+import { readSessionFile, writeSessionFile } from '../session/session-file'
 import { libraryFile } from './index'
 import { localMinute, SessionStore } from './session-store'
 import type { StoredSessionSummary } from './types'
@@ -32,6 +34,41 @@ export async function listSessionsOutput(options: ListSessionsOptions): Promise<
       return options.search ? `No session matches "${options.search}".\n${footer}` : footer
     }
     return `${table(sessions)}\n\n${footer}`
+  } finally {
+    await store.close()
+  }
+}
+
+/** `import FILE`: a session file into the library (created if need be). */
+export async function importSessionOutput(options: {
+  dataDir: string
+  file: string
+  name?: string
+}): Promise<string> {
+  const session = await readSessionFile(options.file)
+  const store = await SessionStore.open({ file: libraryFile(options.dataDir) })
+  try {
+    const id = store.importSession(session, { name: options.name, source: basename(options.file) })
+    return `Imported ${count(session.queries.length)} queries from ${options.file} as session ${id}.`
+  } finally {
+    await store.close()
+  }
+}
+
+/** `export ID --out FILE`: a stored session as a session file (written atomically). */
+export async function exportSessionOutput(options: {
+  dataDir: string
+  id: string
+  out: string
+}): Promise<string> {
+  const file = libraryFile(options.dataDir)
+  if (!existsSync(file)) throw new Error(`no session library in ${options.dataDir}`)
+  const store = await SessionStore.open({ file })
+  try {
+    const exported = await store.exportSession(options.id)
+    if (!exported) throw new Error(`no session ${options.id} in the library`)
+    await writeSessionFile(options.out, exported.header, exported.queries)
+    return `Wrote ${count(exported.header.counters.stored)} queries of session ${options.id} to ${options.out}.`
   } finally {
     await store.close()
   }

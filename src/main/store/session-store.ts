@@ -6,9 +6,11 @@
  * better-sqlite3 transactions, so they never interleave with anything else on the event loop;
  * TypeORM serves the reads and the single-statement updates (see data-source.ts).
  */
+import { randomUUID } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { Brackets, type DataSource, type Repository } from 'typeorm'
 import type { AppInfo, QueryRecord, StackFrame } from '../../shared/domain'
+import type { SessionFile } from '../session/session-file'
 import {
   QueryEntity,
   SessionAppEntity,
@@ -269,7 +271,7 @@ export class SessionStore {
   /** A page of a session's queries, in id order, every field as recorded; null if unknown. */
   async queries(id: string, offset: number, limit: number): Promise<StoredQueryPage | null> {
     const session = await this.sessions.findOne({
-      select: { key: true, queryCount: true, notPersisted: true },
+      select: { key: true, queryCount: true },
       where: { id },
     })
     if (!session) return null
@@ -304,10 +306,14 @@ export class SessionStore {
       .where('query.sessionKey = :key', { key: session.key })
       .orderBy('query.id', 'ASC')
       .limit(count)
-    // With nothing lost, the stored ids are exactly 1..queryCount and a page is a seek in the
-    // primary key; otherwise OFFSET, which walks the rows before the page (~0.4 s at 1M).
-    if (session.notPersisted === 0) query.andWhere('query.id > :start', { start })
-    else query.offset(start)
+    // Ids without a gap (nothing lost): a page is a seek in the primary key. Otherwise OFFSET,
+    // which walks the rows before the page (~0.4 s at 1M).
+    const { first, last } = this.db
+      .prepare('SELECT MIN(id) AS first, MAX(id) AS last FROM queries WHERE session_key = ?')
+      .get(session.key) as { first: number | null; last: number | null }
+    if (first !== null && last! - first + 1 === session.queryCount) {
+      query.andWhere('query.id >= :from', { from: first + start })
+    } else query.offset(start)
     const raw = await query.getRawMany<RawStoredQuery>()
     return { total: session.queryCount, offset: start, rows: raw.map(toQueryRecord) }
   }
@@ -343,6 +349,98 @@ export class SessionStore {
     this.db.transaction(() => this.deleteRows(row.key))()
     this.reclaimSpace()
     return true
+  }
+
+  /**
+   * Stores a session read from a session file, as `complete`, in one transaction (all or
+   * nothing). Keeps the file's session id unless the library has it already. Returns the id.
+   */
+  importSession(file: SessionFile, options: { name?: string; source?: string } = {}): string {
+    if (file.queries.length === 0 && file.apps.length === 0) {
+      throw new LibraryError('the file holds no queries and no apps: nothing to import')
+    }
+    const taken = this.db.prepare('SELECT 1 FROM sessions WHERE id = ?').get(file.session.id)
+    const id = taken ? randomUUID() : file.session.id
+    const importAll = this.db.transaction(() => {
+      const writer = this.beginSession({
+        id,
+        startedAt: file.session.startedAt,
+        name: options.name ?? file.session.name,
+        settings: options.source ? { importedFrom: options.source } : {},
+      })
+      const batch = 20_000
+      for (let i = 0; i < Math.max(1, file.queries.length); i += batch) {
+        writer.write(
+          file.queries.slice(i, i + batch),
+          file.apps,
+          i === 0 ? file.counters.evicted : 0,
+          file.session.endedAt,
+        )
+      }
+      this.endSession(writer, file.session.endedAt)
+    })
+    try {
+      importAll()
+    } catch (error) {
+      recordingHere.delete(id)
+      this.begun.delete(id)
+      throw error
+    }
+    return id
+  }
+
+  /**
+   * A session as a session file's parts: the header, and its queries read a page at a time
+   * as the file is written (never all in memory). Null when there is no such session.
+   */
+  async exportSession(id: string): Promise<{
+    header: Omit<SessionFile, 'format' | 'version' | 'queries'>
+    queries: Iterable<QueryRecord>
+  } | null> {
+    const session = await this.get(id)
+    if (!session) return null
+    const { key } = this.db.prepare('SELECT key FROM sessions WHERE id = ?').get(id) as {
+      key: number
+    }
+    const header = {
+      session: {
+        id: session.id,
+        name: session.name,
+        startedAt: session.startedAt,
+        endedAt: session.startedAt + session.durationMs,
+      },
+      apps: session.apps,
+      counters: {
+        received: session.queryCount + session.notPersisted,
+        stored: session.queryCount,
+        evicted: session.notPersisted,
+        rejected: 0,
+        droppedByAgents: session.apps.reduce((sum, app) => sum + app.droppedByAgent, 0),
+      },
+    }
+    const page = this.db.prepare(
+      `SELECT q.id, q.app_id AS appId, s.sql, q.params, q.start_time AS startTime,
+         q.duration_ms AS durationMs, q.rows, q.error_type AS errorType,
+         q.error_message AS errorMessage, q.connection_id AS connectionId,
+         q.context_id AS contextId, q.context_name AS contextName, k.frames AS stack
+       FROM queries q
+       JOIN statements s ON s.session_key = q.session_key AND s.id = q.statement_id
+       LEFT JOIN stacks k ON k.session_key = q.session_key AND k.id = q.stack_id
+       WHERE q.session_key = ? AND q.id > ?
+       ORDER BY q.id LIMIT 1000`,
+    )
+    function* queries(): Generator<QueryRecord> {
+      let after = 0
+      for (;;) {
+        // A page at a time, each read finished before the caller awaits: an open cursor
+        // would keep the shared connection busy for the recorder.
+        const rows = page.all(key, after) as RawStoredQuery[]
+        if (rows.length === 0) return
+        for (const row of rows) yield toQueryRecord(row)
+        after = rows[rows.length - 1]!.id
+      }
+    }
+    return { header, queries: queries() }
   }
 
   /** Disk used by the library, and how many sessions and queries it holds. */
