@@ -16,6 +16,7 @@ import { SetupError } from './lib/built.js'
 const BENCHMARKS = [
   () => import('./ingest.js'),
   () => import('./agent-hot-path.js'),
+  () => import('./fingerprint.js'),
   () => import('./store.js'),
 ]
 
