@@ -17,6 +17,7 @@ const BENCHMARKS = [
   () => import('./ingest.js'),
   () => import('./agent-hot-path.js'),
   () => import('./fingerprint.js'),
+  () => import('./analysis.js'),
   () => import('./store.js'),
 ]
 

@@ -141,6 +141,38 @@ describe('Timeline', () => {
     expect(timeline.statusOf(1)).toBeUndefined()
   })
 
+  it('reads a long lane through its sorted index, also while the ring evicts its oldest queries', () => {
+    const { timeline, harness } = build(3000)
+    const queries: QueryRecord[] = []
+    // One job context with 5,000 queries, every other one reported after the next (overlap).
+    for (let i = 0; i < 5000; i += 2) {
+      const later = { context: { id: 'job' }, startTime: T + i * 2, durationMs: 3 }
+      const sooner = { context: { id: 'job' }, startTime: T + (i + 1) * 2, durationMs: 1 }
+      queries.push(harness.run(select, sooner), harness.run(select, later))
+      if (i % 500 === 0)
+        harness.run(select, { context: { id: `other-${i}` }, startTime: T + i * 2 })
+    }
+    const held = queries.filter((q) => q.id > 5000 + 10 - 3000)
+    for (const [from, to] of [
+      [T + 4000, T + 4100],
+      [T + 9000, T + 9990],
+      [T + 6000, T + 6010],
+    ] as const) {
+      const window = timeline.window({ from, to, laneOffset: 0, laneLimit: 10, maxBars: 10_000 })
+      const want = held
+        .filter((q) => q.startTime <= window.to && q.startTime + q.durationMs >= window.from)
+        .map((q) => q.id)
+      const job = window.lanes.findIndex((lane) => lane.id === 'job')
+      const got = window.bars.filter((bar) => bar.lane === job)
+      expect(got.map((bar) => bar.queryId).sort((a, b) => a - b)).toEqual(want)
+      const starts = got.map((bar) => bar.start)
+      expect(starts).toEqual([...starts].sort((a, b) => a - b))
+    }
+    const job = timeline.window(everything()).lanes.find((lane) => lane.id === 'job')!
+    expect(job.queryCount).toBe(held.length)
+    expect(job.start).toBe(Math.min(...held.map((q) => q.startTime)))
+  })
+
   describe('at 200,000 queries', () => {
     // 25,000 requests of 8 queries, requests overlapping, some queries concurrent within one.
     const COUNT = 200_000

@@ -51,7 +51,7 @@ export class Analyzer {
   readonly slowAndFailed: SlowAndFailed
   readonly timeline: Timeline
   private readonly scopes: ScopeTracker
-  private dialects = new Map<string, Dialect | undefined>()
+  private dialects = new Map<string, Dialect>()
   private analyzed = 0
 
   constructor(options: AnalyzerOptions) {
@@ -68,10 +68,7 @@ export class Analyzer {
   /** Analyzes one query (ids must grow from one call to the next). */
   handleQuery(query: QueryRecord, app: AppInfo): void {
     let dialect = this.dialects.get(app.id)
-    if (dialect === undefined && !this.dialects.has(app.id)) {
-      dialect = app.dbSystem === undefined ? undefined : dialectFor(app.dbSystem)
-      this.dialects.set(app.id, dialect)
-    }
+    if (dialect === undefined) this.dialects.set(app.id, (dialect = dialectFor(app.dbSystem)))
     const fp = fingerprint(query.sql, dialect)
     const scope = this.scopes.scopeOf(query, app)
     this.analyzed++

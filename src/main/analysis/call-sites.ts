@@ -15,15 +15,30 @@ interface Counted {
 
 export class CallSites {
   private readonly byPlace = new Map<string, Counted>()
+  /** The place counted last: a loop reports the same one again and again. */
+  private last: Counted | undefined
 
   add(stack: StackFrame[] | undefined): void {
     const frame = stack?.[0]
     if (frame === undefined) return
+    const last = this.last
+    if (
+      last !== undefined &&
+      last.frame.line === frame.line &&
+      last.frame.column === frame.column &&
+      last.frame.file === frame.file
+    ) {
+      last.count++
+      return
+    }
     const place = `${frame.file}:${frame.line}:${frame.column}`
-    const counted = this.byPlace.get(place)
+    let counted = this.byPlace.get(place)
     if (counted !== undefined) counted.count++
-    else if (this.byPlace.size < MAX_CALL_SITES)
-      this.byPlace.set(place, { frame: copyFrame(frame), count: 1 })
+    else if (this.byPlace.size < MAX_CALL_SITES) {
+      counted = { frame: copyFrame(frame), count: 1 }
+      this.byPlace.set(place, counted)
+    }
+    this.last = counted
   }
 
   get size(): number {

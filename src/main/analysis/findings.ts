@@ -14,8 +14,9 @@
  * - A small N+1 (2 or more values, under the threshold) seen in RECURRING_MIN_SCOPES scopes
  *   or more is a recurring insight for that shape, not a finding.
  *
- * Per scope the detector keeps one group per shape: counts, the values seen (as hashes) and
- * the first MAX_GROUP_QUERIES queries' ids and intervals. A finding is the live view of a
+ * Per scope the detector keeps one group per shape (on the Scope object: no lookup per
+ * query); a shape seen a second time gets the rest — counts, the values seen (as hashes), the
+ * first MAX_GROUP_QUERIES queries' ids and intervals. A finding is the live view of a
  * group: created when the group crosses its threshold, updated as the scope grows (same
  * id, count rising). When a scope closes its groups go, except those a finding holds.
  */
@@ -26,10 +27,10 @@ import type {
   FindingsResult,
   RecurringInsight,
 } from '../../shared/analysis'
-import type { AppInfo, QueryRecord } from '../../shared/domain'
+import type { AppInfo, QueryRecord, StackFrame } from '../../shared/domain'
 import { CallSites } from './call-sites'
 import type { AnalysisHandler, QueryLookup, Shape } from './handler'
-import { paramsHash } from './params'
+import { paramsHash, ValueCounts } from './params'
 import type { Scope } from './scopes'
 import { round } from './statistics'
 import { severityOf, severityRank, suggestionFor } from './suggestions'
@@ -37,7 +38,7 @@ import { severityOf, severityRank, suggestionFor } from './suggestions'
 /** Queries of a group kept with their intervals (and listed in its finding). */
 export const MAX_GROUP_QUERIES = 1000
 /** Distinct values remembered per group; past it, new values are taken as new. */
-const MAX_GROUP_VALUES = 10_000
+const MAX_GROUP_VALUES = 1024
 /** Shapes followed per scope; a scope issuing more new shapes is not followed further. */
 const MAX_GROUPS_PER_SCOPE = 1000
 /** Findings kept; past it the oldest go (and are counted). */
@@ -50,54 +51,30 @@ export interface FindingMarks {
   markFinding(queryId: number, kind: FindingKind, scope: Scope): void
 }
 
-/** The detector's state for one open scope (kept on the scope itself: no lookup per query). */
-export interface ScopeFindingsState {
-  groups: Map<string, Group>
-  /** The latest SELECT in the scope and its group: a new group's candidate source. */
-  lastSelectId: number
-  lastSelectGroup: Group | undefined
-}
+/** Queries looked back through to mark the earlier ones of a new duplicate on the timeline. */
+const MARK_SCAN = 32
+/** Groups per scope searched one by one; past this many, by a map. */
+const LINEAR_GROUPS = 16
 
-type GroupRole = 'read' | 'write' | 'none'
+type GroupRole = 'read' | 'write'
 
-class Group {
+/**
+ * One shape in one scope. Most shapes run once per request: such a group holds its first
+ * query's id and the candidate source of a loop, no more. The rest of the state (`repeats`)
+ * comes with the second query.
+ */
+export class Group {
   count = 0
-  /** Queries that count toward a loop (N+1 or write loop): not paginated, one row / item. */
-  loopCount = 0
-  /** Distinct value sets among the loop's queries. */
-  distinct = 0
-  /** Queries whose value set was seen `duplicateThreshold` times or more. */
-  duplicated = 0
-  private values: Map<number, number> | undefined
+  firstId = 0
+  /** The first query's interval, value hash (negative: not part of a loop) and call site. */
+  private firstStart = 0
+  private firstEnd = 0
   private firstKey = 0
-
-  // The first MAX_GROUP_QUERIES queries.
-  readonly ids: number[] = []
-  readonly starts: number[] = []
-  readonly ends: number[] = []
-  readonly keys: number[] = []
-  readonly inLoop: boolean[] = []
-  /** Time of the queries past the cap, added as they come (overlap counted once in order). */
-  tailMs = 0
-  private tailEnd = -Infinity
-  /** Time of the loop's queries, added as they come (overlap counted once when in order). */
-  loopMs = 0
-  private loopEnd = -Infinity
-
-  secondId = 0
-  lastStart = -Infinity
-  readonly callSites = new CallSites()
-
+  private firstStack: StackFrame[] | undefined
+  repeats: Repeats | undefined
   /** The query before this group's first one (a SELECT of another shape), and its group. */
   prevId = 0
   prevGroup: Group | undefined
-
-  nPlusOne: FindingRecord | undefined
-  duplicate: FindingRecord | undefined
-  writeLoop: FindingRecord | undefined
-  /** Registered as a small N+1 with the shape's recurring insight: the values then, and time. */
-  insightRepeats = 0
-  insightMs = 0
 
   constructor(
     readonly fingerprintId: string,
@@ -108,59 +85,126 @@ class Group {
     readonly app: AppInfo,
   ) {}
 
-  get firstId(): number {
-    return this.ids[0] ?? 0
-  }
-
   /** Adds a query; returns how many times its value set has now been seen. */
   add(query: QueryRecord, key: number, inLoop: boolean): number {
-    this.count++
-    if (this.count === 2) this.secondId = query.id
     const start = query.startTime
     const end = start + query.durationMs
+    if (++this.count === 1) {
+      this.firstId = query.id
+      this.firstStart = start
+      this.firstEnd = end
+      this.firstKey = inLoop ? key : -key - 1
+      this.firstStack = query.stack
+      return 1
+    }
+    let repeats = this.repeats
+    if (repeats === undefined) {
+      const firstInLoop = this.firstKey >= 0
+      const firstKey = firstInLoop ? this.firstKey : -this.firstKey - 1
+      repeats = this.repeats = new Repeats(query.id, firstKey)
+      repeats.store(this.firstId, this.firstStart, this.firstEnd, firstKey, firstInLoop)
+      repeats.callSites.add(this.firstStack)
+      this.firstStack = undefined
+    }
+    return repeats.add(query, start, end, key, inLoop)
+  }
+}
+
+/** A shape seen twice or more in one scope: what its findings are made of. */
+class Repeats {
+  /** Queries that count toward a loop (N+1 or write loop): not paginated, one row / item. */
+  loopCount = 0
+  /** Distinct value sets among the loop's queries. */
+  distinct = 0
+  /** Queries whose value set was seen `duplicateThreshold` times or more. */
+  duplicated = 0
+  private readonly values = new ValueCounts(MAX_GROUP_VALUES)
+  /** The first MAX_GROUP_QUERIES queries: id, start, end, value hash (negative: not in the loop). */
+  readonly stored: number[] = []
+  /** Time of the queries past the cap, added as they come (overlap counted once in order). */
+  tailMs = 0
+  private tailEnd = -Infinity
+  /** Time of the loop's queries, added as they come (overlap counted once when in order). */
+  loopMs = 0
+  private loopEnd = -Infinity
+  lastStart = -Infinity
+  readonly callSites = new CallSites()
+
+  nPlusOne: FindingRecord | undefined
+  duplicate: FindingRecord | undefined
+  writeLoop: FindingRecord | undefined
+  /** Registered as a small N+1 with the shape's recurring insight: the values then, and time. */
+  insightRepeats = 0
+  insightMs = 0
+
+  constructor(
+    readonly secondId: number,
+    firstKey: number,
+  ) {
+    this.values.add(firstKey)
+  }
+
+  /** The group's first query, replayed when the second one arrives. */
+  store(id: number, start: number, end: number, key: number, inLoop: boolean): void {
+    this.stored.push(id, start, end, inLoop ? key : -key - 1)
+    this.lastStart = start
+    if (inLoop) this.countLoop(start, end, true)
+  }
+
+  add(query: QueryRecord, start: number, end: number, key: number, inLoop: boolean): number {
     if (start > this.lastStart) this.lastStart = start
-    if (this.ids.length < MAX_GROUP_QUERIES) {
-      this.ids.push(query.id)
-      this.starts.push(start)
-      this.ends.push(end)
-      this.keys.push(key)
-      this.inLoop.push(inLoop)
+    if (this.stored.length < MAX_GROUP_QUERIES * 4) {
+      this.stored.push(query.id, start, end, inLoop ? key : -key - 1)
     } else {
       this.tailMs += Math.max(0, end - Math.max(start, this.tailEnd))
       if (end > this.tailEnd) this.tailEnd = end
     }
     if (query.stack !== undefined) this.callSites.add(query.stack)
-    let seen: number
-    // The first value set is kept inline: most groups never see a second query.
-    if (this.count === 1) {
-      this.firstKey = key
-      seen = 1
-    } else {
-      if (this.values === undefined) {
-        this.values = new Map([[this.firstKey, 1]])
-      }
-      seen = (this.values.get(key) ?? 0) + 1
-      if (seen > 1 || this.values.size < MAX_GROUP_VALUES) this.values.set(key, seen)
-    }
-    if (inLoop) {
-      this.loopCount++
-      if (seen === 1) this.distinct++
-      this.loopMs += Math.max(0, end - Math.max(start, this.loopEnd))
-      if (end > this.loopEnd) this.loopEnd = end
-    }
+    const seen = this.values.add(key)
+    if (inLoop) this.countLoop(start, end, seen === 1)
     return seen
   }
 
+  private countLoop(start: number, end: number, newValue: boolean): void {
+    this.loopCount++
+    if (newValue) this.distinct++
+    this.loopMs += Math.max(0, end - Math.max(start, this.loopEnd))
+    if (end > this.loopEnd) this.loopEnd = end
+  }
+
+  get size(): number {
+    return this.stored.length / 4
+  }
+
+  idAt(i: number): number {
+    return this.stored[i * 4]!
+  }
+
+  startAt(i: number): number {
+    return this.stored[i * 4 + 1]!
+  }
+
+  keyAt(i: number): number {
+    const key = this.stored[i * 4 + 3]!
+    return key >= 0 ? key : -key - 1
+  }
+
+  inLoopAt(i: number): boolean {
+    return this.stored[i * 4 + 3]! >= 0
+  }
+
   timesSeen(key: number): number {
-    return this.values?.get(key) ?? (this.count > 0 && key === this.firstKey ? 1 : 0)
+    return this.values.get(key)
   }
 
   /** Indexes of the kept queries that belong to a finding of `kind`. */
   members(kind: FindingKind, duplicateThreshold: number): number[] {
     const members: number[] = []
-    for (let i = 0; i < this.ids.length; i++) {
+    for (let i = 0; i < this.size; i++) {
       const belongs =
-        kind === 'duplicate' ? this.timesSeen(this.keys[i]!) >= duplicateThreshold : this.inLoop[i]
+        kind === 'duplicate'
+          ? this.timesSeen(this.keyAt(i)) >= duplicateThreshold
+          : this.inLoopAt(i)
       if (belongs) members.push(i)
     }
     return members
@@ -168,12 +212,13 @@ class Group {
 
   /** Union of the members' intervals: concurrent queries count once. */
   unionMs(members: number[]): number {
-    const order = [...members].sort((a, b) => this.starts[a]! - this.starts[b]!)
+    const stored = this.stored
+    const order = [...members].sort((a, b) => stored[a * 4 + 1]! - stored[b * 4 + 1]!)
     let total = 0
     let coveredTo = -Infinity
     for (const i of order) {
-      const start = Math.max(this.starts[i]!, coveredTo)
-      const end = this.ends[i]!
+      const start = Math.max(stored[i * 4 + 1]!, coveredTo)
+      const end = stored[i * 4 + 2]!
       if (end > start) total += end - start
       if (end > coveredTo) coveredTo = end
     }
@@ -190,6 +235,7 @@ class FindingRecord {
     readonly id: string,
     readonly kind: FindingKind,
     readonly group: Group,
+    readonly repeats: Repeats,
   ) {}
 }
 
@@ -228,40 +274,36 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     const statement = fp.statement
     // BEGIN, COMMIT, PRAGMA...: neither loops nor the source of one.
     if (statement === 'other') return
-    const state = (scope.findings ??= {
-      groups: new Map(),
-      lastSelectId: 0,
-      lastSelectGroup: undefined,
-    })
-    let group = state.groups.get(fp.id)
+    let group = findGroup(scope, fp.id)
     if (group === undefined) {
-      if (state.groups.size >= MAX_GROUPS_PER_SCOPE) return
       const role: GroupRole = statement === 'select' ? 'read' : 'write'
       group = new Group(fp.id, fp.text, statement, role, scope, app)
-      group.prevId = state.lastSelectId
-      group.prevGroup = state.lastSelectGroup
-      state.groups.set(fp.id, group)
+      group.prevId = scope.lastSelectId
+      group.prevGroup = scope.lastSelectGroup
+      if (!addGroup(scope, group)) return
     }
     const single = fp.inListItems <= 1
     const inLoop = group.role === 'read' ? single && !fp.paginated : single && fp.collapsedRows <= 1
     const key = paramsHash(query.params, fp.literals)
     const seen = group.add(query, key, inLoop)
     if (group.role === 'read') {
-      state.lastSelectId = query.id
-      state.lastSelectGroup = group
-      this.checkRead(group, query, key, seen, inLoop)
-    } else if (inLoop) {
-      this.checkWriteLoop(group, query)
+      scope.lastSelectId = query.id
+      scope.lastSelectGroup = group
     }
+    // Every threshold is 2 or more: a shape seen once cannot make a finding yet.
+    const repeats = group.repeats
+    if (repeats === undefined) return
+    if (group.role === 'read') this.checkRead(group, repeats, query, key, seen, inLoop)
+    else if (inLoop) this.checkWriteLoop(group, repeats, query)
   }
 
   /** The scope is over: its groups go, except what findings hold. */
   scopeClosed(scope: Scope): void {
-    const state = scope.findings
-    if (state === undefined) return
     // Findings keep their group; the chain to earlier groups is no longer needed.
-    for (const group of state.groups.values()) group.prevGroup = undefined
-    scope.findings = undefined
+    for (const group of groupsOf(scope)) group.prevGroup = undefined
+    scope.groups = undefined
+    scope.groupsByShape = undefined
+    scope.lastSelectGroup = undefined
   }
 
   finalize(): void {}
@@ -293,6 +335,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
 
   private checkRead(
     group: Group,
+    repeats: Repeats,
     query: QueryRecord,
     key: number,
     seen: number,
@@ -300,44 +343,46 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   ): void {
     const { nPlusOneThreshold, duplicateThreshold } = this.settings
     if (seen >= duplicateThreshold) {
-      group.duplicated += seen === duplicateThreshold ? seen : 1
-      if (group.duplicate === undefined) {
-        group.duplicate = this.create('duplicate', group)
+      repeats.duplicated += seen === duplicateThreshold ? seen : 1
+      if (repeats.duplicate === undefined) {
+        repeats.duplicate = this.create('duplicate', group, repeats)
       } else if (seen === duplicateThreshold) {
-        // A second value set became a duplicate: its earlier queries join the finding.
-        this.markMembers(group, 'duplicate', (i) => group.keys[i] === key)
+        // Another value set became a duplicate: its earlier queries join the finding.
+        this.markEarlier(group, repeats, key, seen - 1)
+        this.marks.markFinding(query.id, 'duplicate', group.scope)
       } else {
         this.marks.markFinding(query.id, 'duplicate', group.scope)
       }
     }
     if (!inLoop) return
-    if (group.distinct >= nPlusOneThreshold) {
-      if (group.nPlusOne === undefined) {
-        group.nPlusOne = this.create('n-plus-one', group)
-        this.unregisterInsight(group)
+    if (repeats.distinct >= nPlusOneThreshold) {
+      if (repeats.nPlusOne === undefined) {
+        repeats.nPlusOne = this.create('n-plus-one', group, repeats)
+        this.unregisterInsight(group, repeats)
       } else this.marks.markFinding(query.id, 'n-plus-one', group.scope)
-    } else if (group.distinct >= 2) {
-      if (seen === 1) this.registerInsight(group)
+    } else if (repeats.distinct >= 2) {
+      if (seen === 1) this.registerInsight(group, repeats)
       const insight = this.insights.get(group.fingerprintId)!
-      insight.totalMs += group.loopMs - group.insightMs
-      group.insightMs = group.loopMs
+      insight.totalMs += repeats.loopMs - repeats.insightMs
+      repeats.insightMs = repeats.loopMs
     }
   }
 
-  private checkWriteLoop(group: Group, query: QueryRecord): void {
-    if (group.loopCount < this.settings.writeLoopThreshold) return
-    if (group.writeLoop === undefined) group.writeLoop = this.create('write-loop', group)
+  private checkWriteLoop(group: Group, repeats: Repeats, query: QueryRecord): void {
+    if (repeats.loopCount < this.settings.writeLoopThreshold) return
+    if (repeats.writeLoop === undefined)
+      repeats.writeLoop = this.create('write-loop', group, repeats)
     else this.marks.markFinding(query.id, 'write-loop', group.scope)
   }
 
-  private create(kind: FindingKind, group: Group): FindingRecord {
+  private create(kind: FindingKind, group: Group, repeats: Repeats): FindingRecord {
     let id = `${kind}:${group.fingerprintId}:${group.scope.id}`
     // A context id seen again after its scope closed (a long pause): keep both findings.
     for (let n = 2; this.findings.has(id); n++)
       id = `${kind}:${group.fingerprintId}:${group.scope.id}#${n}`
-    const record = new FindingRecord(id, kind, group)
+    const record = new FindingRecord(id, kind, group, repeats)
     if (kind === 'n-plus-one') {
-      const source = this.sourceOf(group)
+      const source = this.sourceOf(group, repeats)
       if (source !== 0) {
         record.sourceQueryId = source
         record.sourceSql = this.lookup(source)?.sql
@@ -345,14 +390,29 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     }
     this.findings.set(id, record)
     this.counts[kind]++
-    this.markMembers(group, kind, () => true)
+    this.markMembers(group, repeats, kind)
     if (this.findings.size > MAX_FINDINGS) this.dropOldest()
     return record
   }
 
-  private markMembers(group: Group, kind: FindingKind, also: (index: number) => boolean): void {
-    for (const i of group.members(kind, this.settings.duplicateThreshold)) {
-      if (also(i)) this.marks.markFinding(group.ids[i]!, kind, group.scope)
+  private markMembers(group: Group, repeats: Repeats, kind: FindingKind): void {
+    for (const i of repeats.members(kind, this.settings.duplicateThreshold)) {
+      this.marks.markFinding(repeats.idAt(i), kind, group.scope)
+    }
+  }
+
+  /**
+   * Marks the `count` queries before the newest with this value set. Searched from the newest
+   * back, and only so far: in a long scope the earliest may stay unmarked on the timeline
+   * (the finding still lists them), so that a query never costs a scan of its whole group.
+   */
+  private markEarlier(group: Group, repeats: Repeats, key: number, count: number): void {
+    const newest = repeats.size - 1
+    for (let i = newest - 1; i >= 0 && i >= newest - MARK_SCAN && count > 0; i--) {
+      if (repeats.keyAt(i) === key) {
+        this.marks.markFinding(repeats.idAt(i), 'duplicate', group.scope)
+        count--
+      }
     }
   }
 
@@ -370,14 +430,15 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
    * sibling loop interleaved with this one (its second query came between this group's first
    * and second), the loop's source is that sibling's source.
    */
-  private sourceOf(group: Group): number {
+  private sourceOf(group: Group, repeats: Repeats): number {
     let id = group.prevId
     let candidate = group.prevGroup
     for (let steps = 0; candidate !== undefined && steps < 8; steps++) {
+      const candidateSecond = candidate.repeats?.secondId ?? 0
       const interleaved =
         candidate.firstId === id &&
-        candidate.secondId > group.firstId &&
-        candidate.secondId < group.secondId
+        candidateSecond > group.firstId &&
+        candidateSecond < repeats.secondId
       if (!interleaved) break
       id = candidate.prevId
       candidate = candidate.prevGroup
@@ -387,7 +448,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
 
   // --- Recurring small N+1s ----------------------------------------------------------------
 
-  private registerInsight(group: Group): void {
+  private registerInsight(group: Group, repeats: Repeats): void {
     let insight = this.insights.get(group.fingerprintId)
     if (insight === undefined) {
       insight = {
@@ -402,23 +463,23 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
       }
       this.insights.set(group.fingerprintId, insight)
     }
-    if (group.insightRepeats === 0) insight.scopes++
-    else decrement(insight.repeats, group.insightRepeats)
-    group.insightRepeats = group.distinct
-    insight.repeats.set(group.distinct, (insight.repeats.get(group.distinct) ?? 0) + 1)
-    if (group.distinct === 2)
-      for (const frame of group.callSites.top()) insight.callSites.add([frame])
+    if (repeats.insightRepeats === 0) insight.scopes++
+    else decrement(insight.repeats, repeats.insightRepeats)
+    repeats.insightRepeats = repeats.distinct
+    insight.repeats.set(repeats.distinct, (insight.repeats.get(repeats.distinct) ?? 0) + 1)
+    if (repeats.distinct === 2)
+      for (const frame of repeats.callSites.top()) insight.callSites.add([frame])
   }
 
   /** The group grew into a finding: it no longer counts as a small N+1. */
-  private unregisterInsight(group: Group): void {
-    if (group.insightRepeats === 0) return
+  private unregisterInsight(group: Group, repeats: Repeats): void {
+    if (repeats.insightRepeats === 0) return
     const insight = this.insights.get(group.fingerprintId)!
     insight.scopes--
-    decrement(insight.repeats, group.insightRepeats)
-    insight.totalMs -= group.insightMs
-    group.insightRepeats = 0
-    group.insightMs = 0
+    decrement(insight.repeats, repeats.insightRepeats)
+    insight.totalMs -= repeats.insightMs
+    repeats.insightRepeats = 0
+    repeats.insightMs = 0
   }
 
   private recurringInsights(): RecurringInsight[] {
@@ -447,10 +508,10 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   // --- Output ----------------------------------------------------------------------------
 
   private toFinding(record: FindingRecord): Finding {
-    const { group, kind } = record
-    const members = group.members(kind, this.settings.duplicateThreshold)
-    const count = kind === 'duplicate' ? group.duplicated : group.loopCount
-    const totalMs = group.unionMs(members) + (kind === 'duplicate' ? 0 : group.tailMs)
+    const { group, repeats, kind } = record
+    const members = repeats.members(kind, this.settings.duplicateThreshold)
+    const count = kind === 'duplicate' ? repeats.duplicated : repeats.loopCount
+    const totalMs = repeats.unionMs(members) + (kind === 'duplicate' ? 0 : repeats.tailMs)
     const threshold =
       kind === 'n-plus-one'
         ? this.settings.nPlusOneThreshold
@@ -460,10 +521,10 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     let firstSeen = Infinity
     let lastSeen = -Infinity
     for (const i of members) {
-      firstSeen = Math.min(firstSeen, group.starts[i]!)
-      lastSeen = Math.max(lastSeen, group.starts[i]!)
+      firstSeen = Math.min(firstSeen, repeats.startAt(i))
+      lastSeen = Math.max(lastSeen, repeats.startAt(i))
     }
-    if (kind !== 'duplicate') lastSeen = Math.max(lastSeen, group.lastStart)
+    if (kind !== 'duplicate') lastSeen = Math.max(lastSeen, repeats.lastStart)
     const scope = group.scope
     const finding: Finding = {
       id: record.id,
@@ -478,8 +539,8 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
         id: scope.id,
         appId: scope.appId,
       },
-      callSites: group.callSites.top(),
-      queryIds: members.map((i) => group.ids[i]!),
+      callSites: repeats.callSites.top(),
+      queryIds: members.map((i) => repeats.idAt(i)),
       firstSeen,
       lastSeen,
       suggestion: suggestionFor(kind, group.statement, group.fingerprint, group.app),
@@ -489,6 +550,37 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     if (record.sourceSql !== undefined) finding.sourceSql = record.sourceSql
     return finding
   }
+}
+
+/** The scope's group for a shape, if it has one. */
+function findGroup(scope: Scope, fingerprintId: string): Group | undefined {
+  if (scope.groupsByShape !== undefined) return scope.groupsByShape.get(fingerprintId)
+  const groups = scope.groups
+  if (groups === undefined) return undefined
+  for (let i = 0; i < groups.length; i++) {
+    if (groups[i]!.fingerprintId === fingerprintId) return groups[i]
+  }
+  return undefined
+}
+
+/** Adds a group to its scope; false when the scope follows too many shapes already. */
+function addGroup(scope: Scope, group: Group): boolean {
+  const byShape = scope.groupsByShape
+  if (byShape !== undefined) {
+    if (byShape.size >= MAX_GROUPS_PER_SCOPE) return false
+    byShape.set(group.fingerprintId, group)
+    return true
+  }
+  const groups = (scope.groups ??= [])
+  groups.push(group)
+  if (groups.length > LINEAR_GROUPS) {
+    scope.groupsByShape = new Map(groups.map((g) => [g.fingerprintId, g]))
+  }
+  return true
+}
+
+function groupsOf(scope: Scope): Iterable<Group> {
+  return scope.groupsByShape?.values() ?? scope.groups ?? []
 }
 
 function decrement(counts: Map<number, number>, key: number): void {

@@ -93,3 +93,71 @@ export function paramsHash(params: QueryParams | undefined, literals: readonly s
   }
   return (h1 >>> 0) + (h2 & 0x1fffff) * 0x100000000
 }
+
+/**
+ * How many times each value hash was seen, in a group: an open-addressing table in two typed
+ * arrays (kept at most half full). A Map did the same, but at several cache misses per
+ * lookup on the ingest path; this is one or two. Bounded: past `maxSize` values, new ones
+ * are counted as seen once and not remembered.
+ */
+export class ValueCounts {
+  /** Hash + 1 per slot (0: empty), and its count. */
+  private keys: Float64Array
+  private counts: Uint32Array
+  private mask: number
+  size = 0
+
+  constructor(
+    private readonly maxSize: number,
+    capacity = 8,
+  ) {
+    this.keys = new Float64Array(capacity)
+    this.counts = new Uint32Array(capacity)
+    this.mask = capacity - 1
+  }
+
+  /** Counts `key` once more; returns how many times it has now been seen. */
+  add(key: number): number {
+    const stored = key + 1
+    const keys = this.keys
+    let slot = (key >>> 0) & this.mask
+    for (;;) {
+      const found = keys[slot]!
+      if (found === stored) return ++this.counts[slot]!
+      if (found === 0) break
+      slot = (slot + 1) & this.mask
+    }
+    if (this.size >= this.maxSize) return 1
+    keys[slot] = stored
+    this.counts[slot] = 1
+    if (++this.size * 2 > keys.length) this.grow()
+    return 1
+  }
+
+  /** How many times `key` was seen (0 if never, or not remembered). */
+  get(key: number): number {
+    const stored = key + 1
+    const keys = this.keys
+    for (let slot = (key >>> 0) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const found = keys[slot]!
+      if (found === stored) return this.counts[slot]!
+      if (found === 0) return 0
+    }
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys
+    const oldCounts = this.counts
+    this.keys = new Float64Array(oldKeys.length * 2)
+    this.counts = new Uint32Array(oldKeys.length * 2)
+    this.mask = this.keys.length - 1
+    for (let i = 0; i < oldKeys.length; i++) {
+      const stored = oldKeys[i]!
+      if (stored === 0) continue
+      let slot = ((stored - 1) >>> 0) & this.mask
+      while (this.keys[slot] !== 0) slot = (slot + 1) & this.mask
+      this.keys[slot] = stored
+      this.counts[slot] = oldCounts[i]!
+    }
+  }
+}

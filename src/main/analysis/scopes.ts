@@ -13,8 +13,8 @@
  * Closing lets the detectors drop their per-scope state, which is what bounds their memory.
  */
 import type { AppInfo, QueryRecord } from '../../shared/domain'
-import type { ScopeFindingsState } from './findings'
-import type { Lane } from './timeline'
+import type { Group } from './findings'
+import type { LaneIndex } from './timeline'
 
 /** Query time (ms) without a new query after which a context is taken as finished. */
 export const SCOPE_IDLE_MS = 30_000
@@ -25,20 +25,38 @@ const SWEEP_EVERY = 4096
 
 export type ScopeKind = 'context' | 'connection-burst'
 
+/**
+ * One scope. Besides its identity it carries the state the findings detector and the
+ * timeline keep per scope, in plain fields rather than in maps keyed by scope: a query then
+ * costs no lookup, and a request costs one object rather than several.
+ */
 export class Scope {
   queryCount = 0
-  firstStart = Infinity
   lastEnd = -Infinity
   open = true
-  /** The latest query that joined, and the detector's per-scope state (dropped on close). */
-  lastQueryId = 0
-  findings: ScopeFindingsState | undefined
-  /** Its lane on the timeline (kept by the timeline while it has queries held). */
-  lane: Lane | undefined
+
+  // The findings detector's, while the scope is open: one group per shape (searched one by
+  // one while few, by a map beyond), and the latest SELECT, a new loop's candidate source.
+  groups: Group[] | undefined
+  groupsByShape: Map<string, Group> | undefined
+  lastSelectId = 0
+  lastSelectGroup: Group | undefined
+
+  // The timeline's, while it holds queries of this scope: its lane, a list of ring slots in
+  // arrival order (see timeline.ts), and what the lane shows.
+  laneHead = -1
+  laneTail = -1
+  laneCount = 0
+  /** Earliest start among the lane's queries; stale (too early) once one was evicted. */
+  laneStart = Infinity
+  laneStartStale = false
+  laneEnd = -Infinity
+  laneMaxDurationMs = 0
+  laneWorstFinding = 0
+  inLanes = false
+  laneIndex: LaneIndex | undefined
 
   constructor(
-    /** Creation order: the timeline lists lanes in it. */
-    readonly serial: number,
     readonly kind: ScopeKind,
     /** The context id, or `<appId>:<connectionId>:<burst n>`. */
     readonly id: string,
@@ -63,7 +81,6 @@ export class ScopeTracker {
   /** The current burst of each connection: appId -> connection id -> scope. */
   private bursts = new Map<string, Map<string, Scope>>()
   private openCount = 0
-  private nextSerial = 1
   private sinceSweep = 0
   /** The latest query end seen: the clock idleness is measured on. */
   private now = -Infinity
@@ -93,7 +110,7 @@ export class ScopeTracker {
       if (byId === undefined) this.contexts.set(app.id, (byId = new Map()))
       scope = byId.get(context.id)
       if (scope === undefined) {
-        scope = new Scope(this.nextSerial++, 'context', context.id, context.name, app.id)
+        scope = new Scope('context', context.id, context.name, app.id)
         byId.set(context.id, scope)
         this.opened(scope)
       }
@@ -107,7 +124,6 @@ export class ScopeTracker {
         if (scope !== undefined) this.close(scope)
         const shownId = connectionId === NO_CONNECTION ? '-' : connectionId
         scope = new Scope(
-          this.nextSerial++,
           'connection-burst',
           `${app.id}:${shownId}:${burst}`,
           connectionId === NO_CONNECTION
@@ -122,7 +138,6 @@ export class ScopeTracker {
       }
     }
     scope.queryCount++
-    if (start < scope.firstStart) scope.firstStart = start
     if (end > scope.lastEnd) scope.lastEnd = end
     return scope
   }
@@ -136,7 +151,6 @@ export class ScopeTracker {
     this.contexts = new Map()
     this.bursts = new Map()
     this.openCount = 0
-    this.nextSerial = 1
     this.sinceSweep = 0
     this.now = -Infinity
   }
@@ -160,24 +174,29 @@ export class ScopeTracker {
     this.listener.scopeClosed?.(scope)
   }
 
-  private *openScopes(): IterableIterator<Scope> {
+  private openScopes(): Scope[] {
     const all: Scope[] = []
-    for (const byId of this.contexts.values()) all.push(...byId.values())
-    for (const byConnection of this.bursts.values()) all.push(...byConnection.values())
-    yield* all
+    for (const byId of this.contexts.values()) for (const scope of byId.values()) all.push(scope)
+    for (const byConnection of this.bursts.values())
+      for (const scope of byConnection.values()) all.push(scope)
+    return all
   }
 
   /** Closes idle scopes, then the longest idle ones while too many are open. */
   private sweep(): void {
     const idleBefore = this.now - SCOPE_IDLE_MS
-    const survivors: Scope[] = []
-    for (const scope of this.openScopes()) {
-      if (scope.lastEnd < idleBefore) this.close(scope)
-      else survivors.push(scope)
+    let survivors = 0
+    for (const byScopes of [this.contexts, this.bursts]) {
+      for (const scopes of byScopes.values()) {
+        for (const scope of scopes.values()) {
+          if (scope.lastEnd < idleBefore) this.close(scope)
+          else survivors++
+        }
+      }
     }
-    if (survivors.length > MAX_OPEN_SCOPES) {
-      survivors.sort((a, b) => a.lastEnd - b.lastEnd)
-      for (let i = 0; i < survivors.length - MAX_OPEN_SCOPES; i++) this.close(survivors[i]!)
+    if (survivors > MAX_OPEN_SCOPES) {
+      const open = this.openScopes().sort((a, b) => a.lastEnd - b.lastEnd)
+      for (let i = 0; i < open.length - MAX_OPEN_SCOPES; i++) this.close(open[i]!)
     }
   }
 }

@@ -1,15 +1,19 @@
 /**
- * The timeline's index: one lane per scope (context or connection burst, see scopes.ts) in
- * the order of their first query, each lane the ids and start times of its queries sorted
- * by start; plus, per held query, its duration, status (ok / slow / error) and the kind of
- * finding it belongs to, in a ring the size of the live session.
+ * The timeline's index. Per held query, in a ring the size of the live session: its id,
+ * start, duration, status (ok / slow / error) and the kind of finding it belongs to, in typed
+ * columns, plus the next slot of its lane. One lane per scope (context or connection burst,
+ * see scopes.ts), in the order of their first query; a lane is a list of ring slots in
+ * arrival order, kept on the scope itself (`laneHead` ... `laneTail`). So indexing a query
+ * allocates nothing, and when the ring overwrites a slot the query it evicts is always the
+ * oldest of its lane: the lane's head moves on.
  *
  * `window()` answers what the renderer shows: the lanes with a query in the requested time
  * range (padded a little), the requested slice of those lanes, and either every query in it
  * as a bar, or — when that would be more than `maxBars` — per-lane buckets over time slices
- * sized so that the buckets stay under `maxBars`. Finding the queries of a lane in a time
- * range is a binary search on its start times, so a window costs what it returns, not the
- * session's size.
+ * sized so that the buckets stay under `maxBars`. A lane of a few queries is read whole; a
+ * lane longer than LANE_INDEX_FROM gets an index of its ids sorted by start, built when first
+ * asked for and extended as it grows, and is read by binary search. So a window costs about
+ * what it returns, not the session's size.
  */
 import type {
   BarStatus,
@@ -28,6 +32,8 @@ import type { StatusMarks } from './slow-failed'
 
 /** The requested range is widened by this fraction on each side, so a small pan needs no refetch. */
 export const WINDOW_PADDING = 0.1
+/** Lanes with more queries than this are read through a sorted index. */
+export const LANE_INDEX_FROM = 64
 /** Characters of SQL a bar carries for its tooltip. */
 const BAR_SQL_CHARS = 200
 
@@ -38,74 +44,17 @@ const STATUS_OF: BarStatus[] = ['ok', 'slow', 'error']
 const FINDING_RANK: Record<FindingKind, number> = { duplicate: 1, 'write-loop': 2, 'n-plus-one': 3 }
 const FINDING_OF: (FindingKind | undefined)[] = [undefined, 'duplicate', 'write-loop', 'n-plus-one']
 
-export class Lane {
-  /** Query ids sorted by start time, from `head` (ids before it are evicted). */
-  readonly ids: number[] = []
-  readonly starts: number[] = []
-  head = 0
-  end = -Infinity
-  maxDurationMs = 0
-  worstFinding = 0
-  dead = false
-
-  constructor(readonly scope: Scope) {}
-
-  get size(): number {
-    return this.ids.length - this.head
-  }
-
-  add(id: number, start: number, durationMs: number): void {
-    const ids = this.ids
-    const starts = this.starts
-    const last = starts.length - 1
-    if (last < this.head || start >= starts[last]!) {
-      ids.push(id)
-      starts.push(start)
-    } else {
-      // Agents report a query when it ends: a concurrent one that started earlier comes later.
-      const at = this.upperBound(start)
-      ids.splice(at, 0, id)
-      starts.splice(at, 0, start)
-    }
-    if (start + durationMs > this.end) this.end = start + durationMs
-    if (durationMs > this.maxDurationMs) this.maxDurationMs = durationMs
-  }
-
-  /** Index of the first query (from `head`) starting at or after `time`. */
-  lowerBound(time: number): number {
-    let low = this.head
-    let high = this.starts.length
-    while (low < high) {
-      const middle = (low + high) >>> 1
-      if (this.starts[middle]! < time) low = middle + 1
-      else high = middle
-    }
-    return low
-  }
-
-  /** Index of the first query (from `head`) starting after `time`. */
-  upperBound(time: number): number {
-    let low = this.head
-    let high = this.starts.length
-    while (low < high) {
-      const middle = (low + high) >>> 1
-      if (this.starts[middle]! <= time) low = middle + 1
-      else high = middle
-    }
-    return low
-  }
-
-  /** Drops the evicted queries at the front; true when none is left. */
-  trim(firstHeldId: number): boolean {
-    while (this.head < this.ids.length && this.ids[this.head]! < firstHeldId) this.head++
-    if (this.head > 64 && this.head > this.ids.length / 2) {
-      this.ids.splice(0, this.head)
-      this.starts.splice(0, this.head)
-      this.head = 0
-    }
-    return this.head >= this.ids.length
-  }
+/** A long lane's queries sorted by start: ids and starts side by side. */
+export interface LaneIndex {
+  ids: number[]
+  starts: number[]
+  /** Highest id indexed and its slot: later ones are added on the next read. */
+  lastId: number
+  lastSlot: number
 }
+
+/** A lane's queries in a time range: slots, in start order. */
+type Slots = number[]
 
 export interface TimelineExtent {
   start: number
@@ -114,55 +63,88 @@ export interface TimelineExtent {
 }
 
 export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, StatusMarks {
-  private readonly slotIds: Float64Array
+  private readonly ids: Float64Array
+  private readonly starts: Float64Array
   private readonly durations: Float64Array
   private readonly flags: Uint8Array
-  private lanes: Lane[] = []
+  /** Next slot of the same lane (-1: the lane's newest). */
+  private readonly next: Int32Array
+  private readonly laneOf: (Scope | undefined)[]
+  /** Queries indexed so far: the next one goes to slot `written % capacity`. */
+  private written = 0
   private lastId = 0
-  /** Oldest id held when the lanes were last trimmed. */
-  private trimmedAt = 0
+  /** Whether ids so far came without gaps, so that a slot can be computed from an id. */
+  private contiguous = true
+  private lanes: Scope[] = []
+  private deadLanes = 0
 
   constructor(
     /** Queries held: the live session's capacity. */
     private readonly capacity: number,
     private readonly lookup: QueryLookup,
   ) {
-    this.slotIds = new Float64Array(capacity)
+    this.ids = new Float64Array(capacity)
+    this.starts = new Float64Array(capacity)
     this.durations = new Float64Array(capacity)
     this.flags = new Uint8Array(capacity)
+    this.next = new Int32Array(capacity)
+    this.laneOf = new Array<Scope | undefined>(capacity)
   }
 
   reset(): void {
-    this.slotIds.fill(0)
-    this.flags.fill(0)
-    this.lanes = []
+    this.laneOf.fill(undefined)
+    this.written = 0
     this.lastId = 0
-    this.trimmedAt = 0
+    this.contiguous = true
+    for (const lane of this.lanes) clearLane(lane)
+    this.lanes = []
+    this.deadLanes = 0
   }
 
   handleQuery(query: QueryRecord, _app: AppInfo, _fp: Shape, scope: Scope): void {
     const id = query.id
     // Ids only grow (live session and session files alike); anything else is not indexed.
     if (id <= this.lastId) return
+    if (this.written > 0 && id !== this.lastId + 1) this.contiguous = false
     this.lastId = id
-    const slot = (id - 1) % this.capacity
-    this.slotIds[slot] = id
-    this.durations[slot] = query.durationMs
-    this.flags[slot] = 0
-    let lane = scope.lane
-    if (lane === undefined || lane.dead) {
-      lane = scope.lane = new Lane(scope)
-      this.lanes.push(lane)
+    const slot = this.written++ % this.capacity
+    const evicted = this.laneOf[slot]
+    if (evicted !== undefined) {
+      // The oldest query held is the head of its lane.
+      evicted.laneHead = this.next[slot]!
+      if (this.starts[slot]! <= evicted.laneStart) evicted.laneStartStale = true
+      if (--evicted.laneCount === 0) {
+        evicted.laneTail = -1
+        this.deadLanes++
+      }
     }
-    lane.add(id, query.startTime, query.durationMs)
+    const start = query.startTime
+    const duration = query.durationMs
+    this.ids[slot] = id
+    this.starts[slot] = start
+    this.durations[slot] = duration
+    this.flags[slot] = 0
+    this.next[slot] = -1
+    this.laneOf[slot] = scope
+    if (scope.laneCount === 0) {
+      scope.laneHead = slot
+      if (!scope.inLanes) {
+        scope.inLanes = true
+        this.lanes.push(scope)
+      } else this.deadLanes--
+    } else this.next[scope.laneTail] = slot
+    scope.laneTail = slot
+    scope.laneCount++
+    if (start < scope.laneStart) scope.laneStart = start
+    if (start + duration > scope.laneEnd) scope.laneEnd = start + duration
+    if (duration > scope.laneMaxDurationMs) scope.laneMaxDurationMs = duration
   }
 
   finalize(): void {}
 
   data(): TimelineExtent {
-    this.trim()
-    const { start, end } = this.extent()
-    return { start, end, lanes: this.lanes.length }
+    this.dropDeadLanes()
+    return { ...this.extent(), lanes: this.lanes.length }
   }
 
   markStatus(queryId: number, status: BarStatus): void {
@@ -175,14 +157,14 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
 
   markFinding(queryId: number, kind: FindingKind, scope?: Scope): void {
     const rank = FINDING_RANK[kind]
-    if (scope?.lane !== undefined && rank > scope.lane.worstFinding) scope.lane.worstFinding = rank
+    if (scope !== undefined && rank > scope.laneWorstFinding) scope.laneWorstFinding = rank
     const slot = this.slotOf(queryId)
     if (slot < 0) return
     const flags = this.flags[slot]!
     if (rank > flags >> 2) this.flags[slot] = (flags & STATUS_BITS) | (rank << 2)
   }
 
-  /** Status and finding kind of a held query (tests and the API read them). */
+  /** Status and finding kind of a held query. */
   statusOf(queryId: number): { status: BarStatus; finding?: FindingKind } | undefined {
     const slot = this.slotOf(queryId)
     if (slot < 0) return undefined
@@ -194,57 +176,36 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
   }
 
   window(request: TimelineRequest): TimelineWindow {
-    this.trim()
+    this.dropDeadLanes()
     const span = Math.max(0, request.to - request.from)
     const from = Math.max(0, request.from - span * WINDOW_PADDING)
     const to = request.to + span * WINDOW_PADDING
-    const firstHeld = this.firstHeldId()
 
-    const visible: Lane[] = []
+    const visible: Scope[] = []
     for (const lane of this.lanes) {
-      const first = lane.starts[lane.head]
-      if (first !== undefined && first <= to && lane.end >= from) visible.push(lane)
+      if (lane.laneCount > 0 && this.laneStart(lane) <= to && lane.laneEnd >= from) {
+        visible.push(lane)
+      }
     }
     const shown = visible.slice(request.laneOffset, request.laneOffset + request.laneLimit)
-
-    // Each lane's queries in range: [low, high) by start, then filtered by end and by held.
-    const ranges = shown.map((lane) => ({
-      low: lane.lowerBound(from - lane.maxDurationMs),
-      high: lane.upperBound(to),
-    }))
+    const inRange = shown.map((lane) => this.slotsInRange(lane, from, to))
     let matching = 0
     let lanesWithQueries = 0
-    const inRange = (lane: Lane, i: number): boolean => {
-      const id = lane.ids[i]!
-      if (id < firstHeld) return false
-      const slot = (id - 1) % this.capacity
-      return this.slotIds[slot] === id && lane.starts[i]! + this.durations[slot]! >= from
+    for (const slots of inRange) {
+      matching += slots.length
+      if (slots.length > 0) lanesWithQueries++
     }
-    shown.forEach((lane, index) => {
-      const { low, high } = ranges[index]!
-      let n = 0
-      for (let i = low; i < high; i++) if (inRange(lane, i)) n++
-      matching += n
-      if (n > 0) lanesWithQueries++
-    })
 
     const bars: TimelineBar[] = []
     const buckets: TimelineBucket[] = []
     if (matching <= request.maxBars) {
-      shown.forEach((lane, index) => {
-        const { low, high } = ranges[index]!
-        for (let i = low; i < high; i++) {
-          if (!inRange(lane, i)) continue
-          bars.push(this.bar(lane.ids[i]!, index, lane.starts[i]!))
-        }
+      inRange.forEach((slots, lane) => {
+        for (const slot of slots) bars.push(this.bar(slot, lane))
       })
     } else {
       const slices = Math.max(1, Math.floor(request.maxBars / Math.max(1, lanesWithQueries)))
       const width = (to - from) / slices || 1
-      shown.forEach((lane, index) => {
-        const { low, high } = ranges[index]!
-        this.bucketsOf(lane, index, low, high, from, width, slices, inRange, buckets)
-      })
+      inRange.forEach((slots, lane) => this.bucketsOf(slots, lane, from, width, slices, buckets))
     }
 
     return {
@@ -259,14 +220,78 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
     }
   }
 
-  private bar(id: number, lane: number, start: number): TimelineBar {
-    const slot = (id - 1) % this.capacity
+  /** The lane's held queries that overlap [from, to], in start order. */
+  private slotsInRange(lane: Scope, from: number, to: number): Slots {
+    const slots: Slots = []
+    if (lane.laneCount <= LANE_INDEX_FROM) {
+      for (let slot = lane.laneHead; slot >= 0; slot = this.next[slot]!) {
+        const start = this.starts[slot]!
+        if (start <= to && start + this.durations[slot]! >= from) slots.push(slot)
+      }
+      // Arrival order is end order: put them in start order.
+      return slots.sort((a, b) => this.starts[a]! - this.starts[b]! || this.ids[a]! - this.ids[b]!)
+    }
+    const index = this.indexOf(lane)
+    const firstHeld = this.ids[lane.laneHead]!
+    let i = lowerBound(index.starts, from - lane.laneMaxDurationMs)
+    for (; i < index.starts.length && index.starts[i]! <= to; i++) {
+      const id = index.ids[i]!
+      if (id < firstHeld) continue
+      const slot = this.slotOf(id)
+      if (slot >= 0 && index.starts[i]! + this.durations[slot]! >= from) slots.push(slot)
+    }
+    return slots
+  }
+
+  /** The long lane's sorted index, brought up to date. */
+  private indexOf(lane: Scope): LaneIndex {
+    let index = lane.laneIndex
+    const firstHeld = this.ids[lane.laneHead]!
+    let slot: number
+    if (
+      index !== undefined &&
+      index.lastId >= firstHeld &&
+      this.ids[index.lastSlot] === index.lastId
+    ) {
+      // Up to date but for the queries that arrived since: they follow the last one indexed.
+      slot = this.next[index.lastSlot]!
+      if (index.ids.length > 2 * lane.laneCount) {
+        // Mostly evicted: keep only what is still held.
+        const held = index.ids
+          .map((id, i) => [id, index!.starts[i]!] as const)
+          .filter(([id]) => id >= firstHeld)
+        index.ids = held.map(([id]) => id)
+        index.starts = held.map(([, start]) => start)
+      }
+    } else {
+      index = lane.laneIndex = { ids: [], starts: [], lastId: 0, lastSlot: -1 }
+      slot = lane.laneHead
+    }
+    for (; slot >= 0; slot = this.next[slot]!) {
+      const id = this.ids[slot]!
+      const start = this.starts[slot]!
+      const at = upperBound(index.starts, start)
+      if (at === index.starts.length) {
+        index.ids.push(id)
+        index.starts.push(start)
+      } else {
+        index.ids.splice(at, 0, id)
+        index.starts.splice(at, 0, start)
+      }
+      index.lastId = id
+      index.lastSlot = slot
+    }
+    return index
+  }
+
+  private bar(slot: number, lane: number): TimelineBar {
+    const id = this.ids[slot]!
     const flags = this.flags[slot]!
     const sql = this.lookup(id)?.sql ?? ''
     const bar: TimelineBar = {
       queryId: id,
       lane,
-      start,
+      start: this.starts[slot]!,
       durationMs: this.durations[slot]!,
       status: STATUS_OF[flags & STATUS_BITS]!,
       sql: sql.length > BAR_SQL_CHARS ? sql.slice(0, BAR_SQL_CHARS) : sql,
@@ -277,30 +302,24 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
   }
 
   private bucketsOf(
-    lane: Lane,
-    laneIndex: number,
-    low: number,
-    high: number,
+    slots: Slots,
+    lane: number,
     from: number,
     width: number,
     slices: number,
-    inRange: (lane: Lane, i: number) => boolean,
     out: TimelineBucket[],
   ): void {
     let current: TimelineBucket | undefined
     let currentSlice = -1
-    // Starts are sorted, so slices come in order: one open bucket at a time.
-    for (let i = low; i < high; i++) {
-      if (!inRange(lane, i)) continue
-      const start = lane.starts[i]!
+    // Slots are in start order, so slices come in order: one open bucket at a time.
+    for (const slot of slots) {
+      const start = this.starts[slot]!
       const slice = Math.min(slices - 1, Math.max(0, Math.floor((start - from) / width)))
-      const id = lane.ids[i]!
-      const slot = (id - 1) % this.capacity
       const duration = this.durations[slot]!
       const status = this.flags[slot]! & STATUS_BITS
-      if (slice !== currentSlice || current === undefined) {
+      if (current === undefined || slice !== currentSlice) {
         current = {
-          lane: laneIndex,
+          lane,
           start,
           end: start + duration,
           count: 0,
@@ -319,52 +338,117 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
     }
   }
 
-  private describeLane(lane: Lane): TimelineLane {
-    const scope = lane.scope
+  private describeLane(lane: Scope): TimelineLane {
     const described: TimelineLane = {
-      id: scope.id,
-      name: scope.name ?? scope.id,
-      kind: scope.kind,
-      appId: scope.appId,
-      start: lane.starts[lane.head]!,
-      end: lane.end,
-      queryCount: lane.size,
+      id: lane.id,
+      name: lane.name ?? lane.id,
+      kind: lane.kind,
+      appId: lane.appId,
+      start: this.laneStart(lane),
+      end: lane.laneEnd,
+      queryCount: lane.laneCount,
     }
-    const worst = FINDING_OF[lane.worstFinding]
+    const worst = FINDING_OF[lane.laneWorstFinding]
     if (worst !== undefined) described.worstFinding = worst
     return described
+  }
+
+  /** The earliest start among the lane's held queries. */
+  private laneStart(lane: Scope): number {
+    if (!lane.laneStartStale) return lane.laneStart
+    let start = Infinity
+    if (lane.laneCount > LANE_INDEX_FROM) {
+      const index = this.indexOf(lane)
+      const firstHeld = this.ids[lane.laneHead]!
+      for (let i = 0; i < index.ids.length && start === Infinity; i++) {
+        if (index.ids[i]! >= firstHeld) start = index.starts[i]!
+      }
+    } else {
+      for (let slot = lane.laneHead; slot >= 0; slot = this.next[slot]!) {
+        if (this.starts[slot]! < start) start = this.starts[slot]!
+      }
+    }
+    lane.laneStart = start
+    lane.laneStartStale = false
+    return start
   }
 
   private extent(): { start: number; end: number } {
     let start = Infinity
     let end = -Infinity
     for (const lane of this.lanes) {
-      const first = lane.starts[lane.head]
-      if (first !== undefined && first < start) start = first
-      if (lane.end > end) end = lane.end
+      if (lane.laneCount === 0) continue
+      const laneStart = this.laneStart(lane)
+      if (laneStart < start) start = laneStart
+      if (lane.laneEnd > end) end = lane.laneEnd
     }
     return start === Infinity ? { start: 0, end: 0 } : { start, end }
   }
 
-  private firstHeldId(): number {
-    return Math.max(1, this.lastId - this.capacity + 1)
-  }
-
   private slotOf(id: number): number {
-    if (id < this.firstHeldId() || id > this.lastId) return -1
-    const slot = (id - 1) % this.capacity
-    return this.slotIds[slot] === id ? slot : -1
+    if (id > this.lastId || this.written === 0) return -1
+    const held = Math.min(this.written, this.capacity)
+    if (this.contiguous) {
+      const back = this.lastId - id
+      if (back >= held) return -1
+      return (this.written - 1 - back) % this.capacity
+    }
+    // Ids with gaps (a hand-made session file): binary search the ring, oldest to newest.
+    let low = this.written - held
+    let high = this.written - 1
+    while (low <= high) {
+      const middle = Math.floor((low + high) / 2)
+      const found = this.ids[middle % this.capacity]!
+      if (found === id) return middle % this.capacity
+      if (found < id) low = middle + 1
+      else high = middle - 1
+    }
+    return -1
   }
 
-  /** Drops evicted queries from the lanes, and lanes left empty. */
-  private trim(): void {
-    const firstHeld = this.firstHeldId()
-    if (firstHeld === this.trimmedAt) return
-    this.trimmedAt = firstHeld
+  /** Forgets lanes whose every query was evicted, once there are many. */
+  private dropDeadLanes(): void {
+    if (this.deadLanes === 0 || this.deadLanes < this.lanes.length / 4) return
     this.lanes = this.lanes.filter((lane) => {
-      if (!lane.trim(firstHeld)) return true
-      lane.dead = true
+      if (lane.laneCount > 0) return true
+      clearLane(lane)
       return false
     })
+    this.deadLanes = 0
   }
+}
+
+function clearLane(lane: Scope): void {
+  lane.inLanes = false
+  lane.laneHead = -1
+  lane.laneTail = -1
+  lane.laneCount = 0
+  lane.laneStart = Infinity
+  lane.laneStartStale = false
+  lane.laneEnd = -Infinity
+  lane.laneMaxDurationMs = 0
+  lane.laneWorstFinding = 0
+  lane.laneIndex = undefined
+}
+
+function lowerBound(values: number[], value: number): number {
+  let low = 0
+  let high = values.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (values[middle]! < value) low = middle + 1
+    else high = middle
+  }
+  return low
+}
+
+function upperBound(values: number[], value: number): number {
+  let low = 0
+  let high = values.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (values[middle]! <= value) low = middle + 1
+    else high = middle
+  }
+  return low
 }
