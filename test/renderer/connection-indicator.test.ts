@@ -17,6 +17,23 @@ async function mountIndicator(client: FakeProfilerClient) {
 }
 
 describe('the connection indicator', () => {
+  it('leaves losses that did not happen out of the header, and keeps them in the popover', async () => {
+    const client = new FakeProfilerClient({
+      'status.get': () =>
+        profilerStatus({
+          counters: { received: 10, stored: 10, evicted: 0, rejected: 0, droppedByAgents: 3 },
+        }),
+    })
+    const wrapper = await mountIndicator(client)
+    expect(wrapper.find('[data-counter="received"]').exists()).toBe(true)
+    expect(wrapper.find('[data-counter="stored"]').exists()).toBe(true)
+    expect(wrapper.find('[data-counter="evicted"]').exists()).toBe(false)
+    expect(wrapper.find('[data-counter="rejected"]').exists()).toBe(false)
+    expect(wrapper.get('[data-counter="dropped"]').text()).toBe('3 dropped by agents')
+    await wrapper.get('[data-test="connection-summary"]').trigger('click')
+    expect(wrapper.get('[role="dialog"]').text()).toContain('evicted')
+  })
+
   it('shows the apps connected, the event rate and the five session counters', async () => {
     const client = new FakeProfilerClient({ 'status.get': () => profilerStatus() })
     const wrapper = await mountIndicator(client)
@@ -55,7 +72,9 @@ describe('the connection indicator', () => {
     expect(summary).toContain('2 apps')
     expect(summary).toContain('45K ev/s')
     expect(wrapper.get('[data-counter="received"]').text()).toBe('2M received')
-    expect(wrapper.get('[data-counter="rejected"]').classes()).not.toContain('warn')
+    expect(wrapper.get('[data-counter="evicted"]').classes()).toContain('warn')
+    // Nothing rejected: not in the header.
+    expect(wrapper.find('[data-counter="rejected"]').exists()).toBe(false)
   })
 
   it('lists every app seen with runtime, ORM, database and pid in its popover', async () => {

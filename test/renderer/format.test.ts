@@ -5,8 +5,9 @@ import {
   formatCompact,
   formatDuration,
   formatFrameLocation,
+  formatOffset,
 } from '@renderer/lib/format'
-import { dialectFor, formatSql, highlightSql } from '@renderer/lib/sql'
+import { dialectFor, formatSql, highlightSql, summarizeSql } from '@renderer/lib/sql'
 import { mysql, postgresql, sql, sqlite } from 'sql-formatter'
 
 describe('formatting for the UI', () => {
@@ -60,5 +61,38 @@ describe('SQL for reading', () => {
     expect(html).not.toContain('<script>')
     expect(html).toContain('&lt;script&gt;')
     expect(highlightSql('x'.repeat(60_000))).toBeNull()
+  })
+})
+
+describe('one-line SQL summaries', () => {
+  it('folds a long select list so the table and the WHERE stay in view', () => {
+    const typeorm =
+      'SELECT "Product"."id" AS "Product_id", "Product"."name" AS "Product_name",\n  "Product"."price_cents" AS "Product_price_cents" FROM "products" "Product" WHERE "Product"."id" = ?'
+    expect(summarizeSql(typeorm)).toBe(
+      'SELECT … FROM "products" "Product" WHERE "Product"."id" = ?',
+    )
+  })
+
+  it('leaves short lists, subqueries in the list and other statements whole, on one line', () => {
+    expect(summarizeSql('select id,\n  email from users')).toBe('select id, email from users')
+    const sub = 'SELECT (SELECT count(*) FROM orders o WHERE o.user_id = u.id) AS n FROM users u'
+    expect(summarizeSql(sub)).toBe(sub)
+    expect(summarizeSql('INSERT INTO t (a, b) VALUES (?, ?)')).toBe(
+      'INSERT INTO t (a, b) VALUES (?, ?)',
+    )
+  })
+})
+
+describe('offsets on the timeline', () => {
+  it('reads in the unit that fits', () => {
+    expect(formatOffset(0)).toBe('0')
+    expect(formatOffset(0.25)).toBe('250 µs')
+    expect(formatOffset(12.5)).toBe('12.5 ms')
+    expect(formatOffset(1250)).toBe('1.25 s')
+    expect(formatOffset(125_000)).toBe('2 min 5 s')
+    expect(formatOffset(3_780_000)).toBe('1 h 3 min')
+    expect(formatOffset(-500)).toBe('−500 ms')
+    // Axis ticks come with float noise.
+    expect(formatOffset(0.30000000000000004 * 1000)).toBe('300 ms')
   })
 })

@@ -62,3 +62,25 @@ export function highlightSql(text: string): string | null {
   if (text.length > MAX_FORMATTED_LENGTH) return null
   return hljs.highlight(text, { language: 'sql' }).value
 }
+
+/** A select list longer than this is shown as `…` in one-line summaries. */
+const LONG_SELECT_LIST = 32
+
+/**
+ * The SQL on one line for a list or a tooltip, with a long select list folded to `…` so
+ * that what tells queries apart (the table and the WHERE) stays in view: ORMs list every
+ * column (`SELECT "Product"."id" AS "Product_id", ... FROM "products" ...`). Only a
+ * statement that starts with SELECT and whose first FROM closes the select list (no
+ * subquery in it) is folded; anything else is only put on one line.
+ */
+export function summarizeSql(text: string, maxLength = 400): string {
+  const line = text
+    .slice(0, maxLength * 4)
+    .replace(/\s+/g, ' ')
+    .trim()
+  const match = /^(select\s+(?:distinct\s+)?)(.*?)(\s+from\s.*)$/i.exec(line)
+  if (match && match[2].length > LONG_SELECT_LIST && !/\(\s*select\s/i.test(match[2])) {
+    return (match[1] + '…' + match[3]).slice(0, maxLength)
+  }
+  return line.slice(0, maxLength)
+}

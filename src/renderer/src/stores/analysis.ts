@@ -7,6 +7,7 @@ import { computed, ref, shallowRef } from 'vue'
 import { defineStore } from 'pinia'
 import type { AnalysisSettings, AnalysisSummary } from '@shared/analysis'
 import { useProfilerClient } from '@renderer/api/client'
+import { onAnalysisChange } from '@renderer/lib/analysis-changes'
 
 const message = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
@@ -28,12 +29,27 @@ export const useAnalysisStore = defineStore('analysis', () => {
     return findings ? findings['n-plus-one'] + findings.duplicate + findings['write-loop'] : 0
   })
 
+  let summaryInFlight = false
+  let summaryAgain = false
+
+  /** Fetches the counts; calls during a request make one more afterwards, not one each. */
   async function refreshSummary(): Promise<void> {
+    if (summaryInFlight) {
+      summaryAgain = true
+      return
+    }
+    summaryInFlight = true
     try {
       summary.value = await client.request('analysis.summary')
       summaryError.value = null
     } catch (cause) {
       summaryError.value = message(cause)
+    } finally {
+      summaryInFlight = false
+      if (summaryAgain) {
+        summaryAgain = false
+        void refreshSummary()
+      }
     }
   }
 
@@ -61,8 +77,9 @@ export const useAnalysisStore = defineStore('analysis', () => {
     }
   }
 
-  client.on('analysis.changed', (change) => {
-    summary.value = change.summary
+  onAnalysisChange(client, (pushed) => {
+    if (!pushed) return void refreshSummary()
+    summary.value = pushed
     summaryError.value = null
   })
   client.on('queries.changed', ({ total }) => {

@@ -4,6 +4,7 @@ import type { FailedQuery } from '@shared/analysis'
 import { useProfilerClient } from '@renderer/api/client'
 import { usePagedList } from '@renderer/lib/paged-list'
 import { useActivation } from '@renderer/lib/activation'
+import { onAnalysisChange } from '@renderer/lib/analysis-changes'
 
 export const useFailedQueriesStore = defineStore('failed-queries', () => {
   const client = useProfilerClient()
@@ -12,7 +13,7 @@ export const useFailedQueriesStore = defineStore('failed-queries', () => {
   })
   const activation = useActivation(list.invalidate)
 
-  client.on('analysis.changed', activation.changed)
+  onAnalysisChange(client, activation.changed)
   client.on('queries.changed', ({ total }) => {
     if (total === 0) activation.changed()
   })

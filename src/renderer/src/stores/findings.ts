@@ -11,6 +11,7 @@ import type { Finding, FindingKind, RecurringInsight, Severity } from '@shared/a
 import type { QueryRow } from '@shared/domain'
 import { useProfilerClient } from '@renderer/api/client'
 import { useActivation } from '@renderer/lib/activation'
+import { onAnalysisChange } from '@renderer/lib/analysis-changes'
 import { formatFrameLocation } from '@renderer/lib/format'
 
 export type FindingDetail = Finding & { queries: QueryRow[] }
@@ -138,7 +139,7 @@ export const useFindingsStore = defineStore('findings', () => {
 
   const activation = useActivation(() => void refresh(), { initiallyStale: true })
 
-  client.on('analysis.changed', activation.changed)
+  onAnalysisChange(client, activation.changed)
   client.on('queries.changed', ({ total }) => {
     if (total !== 0) return
     expanded.value.clear()

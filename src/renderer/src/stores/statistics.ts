@@ -9,6 +9,7 @@ import type { FingerprintPageRequest, FingerprintSortKey, FingerprintStats } fro
 import { useProfilerClient } from '@renderer/api/client'
 import { usePagedList } from '@renderer/lib/paged-list'
 import { useActivation } from '@renderer/lib/activation'
+import { onAnalysisChange } from '@renderer/lib/analysis-changes'
 
 /** Quiet time after the last keystroke before a filter is applied. */
 export const STATISTICS_FILTER_DEBOUNCE_MS = 200
@@ -72,7 +73,7 @@ export const useStatisticsStore = defineStore('statistics', () => {
     selected.value = row
   }
 
-  client.on('analysis.changed', activation.changed)
+  onAnalysisChange(client, activation.changed)
   client.on('queries.changed', ({ total }) => {
     if (total !== 0) return
     selected.value = null

@@ -26,6 +26,7 @@ import type {
 import type { EpochMs } from '@shared/domain'
 import type { BarStatus, FindingKind, TimelineWindow } from '@shared/analysis'
 import { formatClock, formatCount, formatDuration, formatOffset } from '@renderer/lib/format'
+import { summarizeSql } from '@renderer/lib/sql'
 
 export type TimelineOption = ComposeOption<
   CustomSeriesOption | GridComponentOption | DataZoomComponentOption | TooltipComponentOption
@@ -313,10 +314,12 @@ export interface ChartState {
   highlightLaneId: string | null
 }
 
-/** The whole option: axes, zoom, tooltip and the three series (set once, at mount). */
+/**
+ * The option's fixed part: axes, zoom, tooltip and the three series without data (set once,
+ * at mount; `dataOption` is merged into it).
+ */
 export function baseOption(
   palette: TimelinePalette,
-  state: ChartState,
   tooltip: (seriesId: string, dataIndex: number) => string,
 ): TimelineOption {
   const labelFormatter = (value: number): string => formatOffset(value)
@@ -335,6 +338,9 @@ export function baseOption(
         fontSize: 10,
         formatter: labelFormatter,
         hideOverlap: true,
+        // The range's ends fall anywhere and crowd the round ticks next to them.
+        showMinLabel: false,
+        showMaxLabel: false,
       },
       splitLine: { lineStyle: { color: palette.grid } },
     },
@@ -416,7 +422,6 @@ export function baseOption(
         data: [],
       },
     ],
-    ...dataOption(state),
   }
 }
 
@@ -472,7 +477,7 @@ export function tooltipHtml(
       `<div class="tt-head"><span class="tt-tag ${bar.status}">${bar.status}</span>${finding}` +
       `<b>${formatDuration(bar.durationMs)} ms</b>` +
       `<span class="tt-dim">at +${escapeHtml(formatOffset(bar.start - origin))} · ${formatClock(bar.start)}</span></div>` +
-      `<div class="tt-sql">${escapeHtml(bar.sql)}</div>` +
+      `<div class="tt-sql">${escapeHtml(summarizeSql(bar.sql))}</div>` +
       (lane ? `<div class="tt-dim">${escapeHtml(lane.name)} · query #${bar.queryId}</div>` : '') +
       `</div>`
     )
