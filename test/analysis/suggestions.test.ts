@@ -58,9 +58,10 @@ describe('suggestions', () => {
 
   it('phrases write loops as bulk writes for each ORM', () => {
     const insert = 'INSERT INTO "audit"("action") VALUES (?)'
-    expect(suggestionFor('write-loop', 'insert', insert, { orm: { name: 'typeorm' } })).toContain(
-      'repository.insert([...])',
-    )
+    const typeorm = suggestionFor('write-loop', 'insert', insert, { orm: { name: 'typeorm' } })
+    expect(typeorm).toMatch(/^One INSERT per row into `audit`: /)
+    expect(typeorm).toContain('repository.insert([...])')
+    expect(typeorm).toContain('`save([...])` still inserts row by row')
     expect(suggestionFor('write-loop', 'insert', insert, { orm: { name: 'sqlalchemy' } })).toMatch(
       /bulk_save_objects.*insert\(Model\)\.values\(\[\.\.\.\]\)/,
     )

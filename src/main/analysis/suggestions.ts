@@ -142,7 +142,8 @@ function duplicate(orm: OrmFamily): string {
 
 function writeLoop(orm: OrmFamily, statement: StatementKind, rows: string, column: string): string {
   if (statement === 'insert') {
-    const lead = `One INSERT per row into ${rows.replace(/ rows$/, '')}: insert them in one statement`
+    const into = rows === 'the related rows' ? 'a table' : rows.replace(/^the (.*) rows$/, '$1')
+    const lead = `One INSERT per row into ${into}: insert the rows in one statement`
     switch (orm) {
       case 'typeorm':
         // Not `save([...])`: it sends one INSERT per entity.
@@ -166,7 +167,7 @@ function writeLoop(orm: OrmFamily, statement: StatementKind, rows: string, colum
     }
   }
   const verb = statement === 'delete' ? 'DELETE' : 'UPDATE'
-  const lead = `One ${verb} per row of ${rows}: change them in one statement`
+  const lead = `One ${verb} per row of ${rows}: ${statement === 'delete' ? 'delete' : 'change'} them in one statement`
   switch (orm) {
     case 'typeorm':
       return statement === 'delete'
