@@ -165,6 +165,7 @@ export interface FingerprintPageRequest {
   filter?: string
 }
 
+/** A page of the slow or failed list: newest first; `total` is how many are listed (≤ 1,000). */
 export interface ListPageRequest {
   offset: number
   limit: number
@@ -179,10 +180,13 @@ export interface FindingsResult {
 // --- Timeline --------------------------------------------------------------------------
 
 export interface TimelineRequest {
-  /** The visible time range, epoch ms; the core pads it a little. */
+  /** The visible time range, epoch ms; the core pads it by 10% of its width on each side. */
   from: EpochMs
   to: EpochMs
-  /** First lane wanted and how many (lanes are in order of first query). */
+  /**
+   * First lane wanted and how many, among the lanes with a query in the (padded) range;
+   * lanes are in order of their first query.
+   */
   laneOffset: number
   laneLimit: number
   /** Above this many bars in the window, the core aggregates into buckets instead. */
@@ -230,8 +234,9 @@ export interface TimelineBucket {
 export interface TimelineWindow {
   from: EpochMs
   to: EpochMs
-  /** The whole session's extent, for the zoom bar. */
+  /** The whole session's extent, for the zoom bar ({0, 0} when empty). */
   extent: { start: EpochMs; end: EpochMs }
+  /** Lanes with a query in the (padded) range: what `laneOffset` counts in. */
   totalLanes: number
   laneOffset: number
   lanes: TimelineLane[]
