@@ -140,7 +140,8 @@ export async function run({ quick, log }) {
     throw new SetupError(`${PT} is not installed (Debian: apt-get install percona-toolkit)`)
   }
   const { fingerprint } = core
-  // Under 20,000 texts a round could find the previous round's texts still cached.
+  // The cache holds at most 2,000 texts per dialect: with 20,000 or more, a round finds none
+  // of the previous round's texts still cached.
   const queries = Math.max(20_000, envInt('BENCH_FINGERPRINT_QUERIES', quick ? 20_000 : 100_000))
   const rounds = envInt('BENCH_FINGERPRINT_ROUNDS', quick ? 3 : 5)
 

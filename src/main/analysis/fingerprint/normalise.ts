@@ -87,6 +87,39 @@ const S_INSERT = 2
 const S_UPDATE = 3
 const S_DELETE = 4
 
+// What a keyword does to the lexer's state (see `keyword`), by keyword id (0: nothing
+// special): a table, so a keyword costs one load instead of a chain of comparisons.
+const A_VALUES = 1
+const A_OFFSET = 2
+const A_LIMIT = 3
+const A_BY = 4
+/** Words that may follow a column in ORDER BY without ending the list. */
+const A_ORDER_MODIFIER = 5
+const A_LITERAL = 6
+const KEYWORD_ACTION = new Uint8Array(KEYWORD_TEXT.length)
+KEYWORD_ACTION[KW.VALUES] = A_VALUES
+KEYWORD_ACTION[KW.OFFSET] = A_OFFSET
+for (const id of [KW.LIMIT, KW.TOP, KW.FETCH]) KEYWORD_ACTION[id] = A_LIMIT
+KEYWORD_ACTION[KW.BY] = A_BY
+for (const id of [KW.ASC, KW.DESC, KW.NULLS, KW.FIRST, KW.LAST, KW.COLLATE])
+  KEYWORD_ACTION[id] = A_ORDER_MODIFIER
+KEYWORD_ACTION[KW.TRUE] = A_LITERAL
+KEYWORD_ACTION[KW.FALSE] = A_LITERAL
+
+/** The statement kind a keyword starts, by keyword id (S_UNDECIDED for most). */
+const KEYWORD_STATEMENT = new Int8Array(KEYWORD_TEXT.length).fill(S_UNDECIDED)
+KEYWORD_STATEMENT[KW.SELECT] = S_SELECT
+KEYWORD_STATEMENT[KW.INSERT] = S_INSERT
+KEYWORD_STATEMENT[KW.REPLACE] = S_INSERT
+KEYWORD_STATEMENT[KW.UPSERT] = S_INSERT
+KEYWORD_STATEMENT[KW.UPDATE] = S_UPDATE
+KEYWORD_STATEMENT[KW.DELETE] = S_DELETE
+const KW_IN = KW.IN
+const KW_ARRAY = KW.ARRAY
+const KW_ORDER = KW.ORDER
+const KW_LIMIT = KW.LIMIT
+const KW_WITH = KW.WITH
+
 /** Lower-case hex digits as char codes, for the id. */
 const HEX = Array.from('0123456789abcdef', (digit) => digit.charCodeAt(0))
 
@@ -539,7 +572,7 @@ class Normaliser {
     if (plain && length <= MAX_KEYWORD_LENGTH) {
       const keyword = lookupKeyword(sql, start, j, hash)
       if (keyword >= 0) {
-        if (keyword === KW.TRUE || keyword === KW.FALSE) {
+        if (KEYWORD_ACTION[keyword] === A_LITERAL) {
           this.literal(start, j, sql.slice(start, j))
           return j
         }
@@ -576,8 +609,8 @@ class Normaliser {
 
     if (this.statement === S_UNDECIDED) this.decideStatement(keyword)
     this.sawWord = true
-    switch (keyword) {
-      case KW.VALUES:
+    switch (KEYWORD_ACTION[keyword]) {
+      case A_VALUES:
         // MySQL's `x = VALUES(x)` in ON DUPLICATE KEY UPDATE is a function, not rows.
         if (previous !== T_OP) {
           this.valuesState = V_EXPECT_ROW
@@ -585,27 +618,20 @@ class Normaliser {
           this.valuesRows = 0
         }
         break
-      case KW.OFFSET:
+      case A_OFFSET:
         this.sawOffset = true
         break
-      case KW.LIMIT:
-      case KW.TOP:
-      case KW.FETCH:
+      case A_LIMIT:
         this.sawLimit = true
         this.orderByDepth = -1
         break
-      case KW.BY:
-        if (previousKeyword === KW.ORDER) {
+      case A_BY:
+        if (previousKeyword === KW_ORDER) {
           this.sawOrderBy = true
           this.orderByDepth = this.depth
         }
         break
-      case KW.ASC:
-      case KW.DESC:
-      case KW.NULLS:
-      case KW.FIRST:
-      case KW.LAST:
-      case KW.COLLATE:
+      case A_ORDER_MODIFIER:
         break
       default:
         // Any other keyword ends the ORDER BY list.
@@ -614,19 +640,14 @@ class Normaliser {
   }
 
   private decideStatement(keyword: number): void {
-    let kind = S_UNDECIDED
-    if (keyword === KW.SELECT) kind = S_SELECT
-    else if (keyword === KW.INSERT || keyword === KW.REPLACE || keyword === KW.UPSERT)
-      kind = S_INSERT
-    else if (keyword === KW.UPDATE) kind = S_UPDATE
-    else if (keyword === KW.DELETE) kind = S_DELETE
+    const kind = KEYWORD_STATEMENT[keyword]!
     if (this.withDepth >= 0) {
       // WITH ... : the statement is the first one at the WITH's own depth.
       if (kind !== S_UNDECIDED && this.depth === this.withDepth) this.statement = kind
     } else if (kind !== S_UNDECIDED) {
       this.statement = kind
     } else if (!this.sawWord) {
-      if (keyword === KW.WITH) this.withDepth = this.depth
+      if (keyword === KW_WITH) this.withDepth = this.depth
       else this.statement = S_OTHER
     }
   }
@@ -848,7 +869,8 @@ class Normaliser {
     const next = i + 1 < n ? sql.charCodeAt(i + 1) : 0
     if (next === 64) return this.word(i, i + 2)
     if (!this.rules.atPlaceholders && isWordStart(next)) return this.word(i, i + 1)
-    if (isWordStart(next) || next === 36) {
+    // `@0` is TypeORM's SQL Server parameter, `@p0` tedious's.
+    if (this.rules.atPlaceholders && (isWordStart(next) || isDigit(next) || next === 36)) {
       let j = i + 2
       while (j < n && isWordChar(sql.charCodeAt(j))) j++
       this.placeholder(i, j)
@@ -927,9 +949,9 @@ class Normaliser {
       this.pendingCompare = -1
     }
     const listKind =
-      kind === T_OPEN && previousKeyword === KW.IN
+      kind === T_OPEN && previousKeyword === KW_IN
         ? LIST_IN
-        : kind === T_LBRACKET && previousKeyword === KW.ARRAY
+        : kind === T_LBRACKET && previousKeyword === KW_ARRAY
           ? LIST_ARRAY
           : -1
     if (listKind >= 0 && this.listTop + 1 < MAX_LISTS) {
@@ -964,7 +986,7 @@ class Normaliser {
       count >= 3 &&
       this.kinds[count - 2] === T_VALUE &&
       this.kinds[count - 3] === T_KEYWORD &&
-      this.extras[count - 3] === KW.LIMIT
+      this.extras[count - 3] === KW_LIMIT
     ) {
       this.sawLimitComma = true
     }
