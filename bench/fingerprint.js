@@ -202,6 +202,14 @@ export async function run({ quick, log }) {
       cachedRates.push(queries / (cached.wallMs / 1000))
     }
 
+    // Each round times both sides back to back: their ratio moves less with a busy
+    // neighbour than either rate does.
+    const roundRatios = ours.map((o, i) => o.rate / pt[i].rate)
+    log(
+      `cold vs ${PT}, round by round: ${roundRatios.map((r) => `${formatNumber(r)}×`).join(', ')} ` +
+        `(median ${formatNumber(median(roundRatios))}×)`,
+    )
+
     const shapesOurs = new Set(texts.map((text) => fingerprint(text, 'mysql').id)).size
     const shapesPt = new Set(ptLines).size
     log(
