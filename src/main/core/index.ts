@@ -4,3 +4,4 @@ export { Profiler } from './profiler'
 export { Analyzer, analyzeSession } from '../analysis/analyzer'
 /** The session library (TypeORM + SQLite), loaded on demand like startCore's `store` does. */
 export const loadStore = () => import('../store')
+export { fingerprint, dialectFor, type Dialect, type Fingerprint } from '../analysis/fingerprint'
