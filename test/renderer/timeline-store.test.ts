@@ -68,25 +68,27 @@ describe('the timeline store', () => {
     expect(timeline.requests[0]).toMatchObject({ from: 0, to: 1, laneLimit: 1 })
     // A long session opens on its last minute.
     expect(store.view).toEqual({ start: end - INITIAL_SPAN_MS, end })
-    expect(timeline.requests).toHaveLength(2)
     expect(timeline.requests[1]).toEqual(expectedRequest(end - INITIAL_SPAN_MS, end, 0, 20))
-    // The lanes of the last 75 s (the minute, padded), the first 29 of them sent.
+    // The lanes of the last 75 s (the minute, padded): 76, of which the first 29 were sent.
     expect(store.totalLanes).toBe(timeline.lanesIn(end - 75_000, end + 15_000).length)
     expect(store.totalLanes).toBe(76)
-    expect(store.window?.lanes).toHaveLength(29)
-    expect(store.window?.lanes[0].id).toBe('ctx-124')
-    expect(store.window?.bars.length).toBeGreaterThan(28 * 20)
-    expect(store.window?.bars.every((bar) => bar.lane < 29)).toBe(true)
+    // Then the newest at the bottom, live: lanes 56 to 76 on screen, 48 to 76 asked.
+    expect(store.firstLane).toBe(56)
+    expect(timeline.requests).toHaveLength(3)
+    expect(timeline.requests[2]).toEqual(expectedRequest(end - INITIAL_SPAN_MS, end, 56, 20))
+    expect(store.window?.lanes).toHaveLength(28)
+    expect(store.window?.lanes[0].id).toBe('ctx-172')
+    expect(store.window?.bars.length).toBe(28 * 20)
   })
 
   it('does not ask again while zoom and pan stay inside the fetched window', async () => {
     const { store, timeline } = await openTimeline(LONG)
     const end = timeline.extent().end
     store.setView(end - 40_000, end - 10_000)
-    store.setView(end - 70_000, end - 20_000)
-    store.setLaneViewport(5, 20)
+    store.setView(end - 45_000, end - 15_000)
+    store.setLaneViewport(50, 20)
     await settle(1000)
-    expect(timeline.requests).toHaveLength(2)
+    expect(timeline.requests).toHaveLength(3)
   })
 
   it('asks again, once, when panning leaves the fetched window, with the new range', async () => {
@@ -95,22 +97,23 @@ describe('the timeline store', () => {
     store.setView(end - 100_000, end - 40_000)
     store.setView(end - 110_000, end - 50_000)
     await settle(FETCH_DEBOUNCE_MS / 2)
-    expect(timeline.requests).toHaveLength(2)
+    expect(timeline.requests).toHaveLength(3)
     store.setView(end - 120_000, end - 60_000)
     await settle(FETCH_DEBOUNCE_MS + 10)
-    expect(timeline.requests).toHaveLength(3)
-    expect(timeline.requests[2]).toEqual(expectedRequest(end - 120_000, end - 60_000, 0, 20))
+    expect(timeline.requests).toHaveLength(4)
+    expect(timeline.requests[3]).toEqual(expectedRequest(end - 120_000, end - 60_000, 56, 20))
     expect(store.following).toBe(false)
-    expect(store.window?.lanes[0].id).toBe('ctx-64')
+    // Lanes 64 on are listed for that range; the window starts 48 lanes into them.
+    expect(store.window?.lanes[0].id).toBe('ctx-112')
   })
 
   it('asks for other lanes when scrolled past the fetched ones', async () => {
     const { store, timeline } = await openTimeline(LONG)
     store.setLaneViewport(40.5, 20)
     await settle(500)
-    expect(timeline.requests).toHaveLength(3)
+    expect(timeline.requests).toHaveLength(4)
     // Lanes 40.5 to 60.5 on screen: 32 to 69 asked, eight more on each side.
-    expect(timeline.requests[2]).toMatchObject({ laneOffset: 32, laneLimit: 38 })
+    expect(timeline.requests[3]).toMatchObject({ laneOffset: 32, laneLimit: 38 })
     expect(store.laneAt(41)?.id).toBe('ctx-165')
   })
 
@@ -123,10 +126,27 @@ describe('the timeline store', () => {
     // Sixteen seconds earlier: sixteen lanes more listed before it.
     store.setView(end - INITIAL_SPAN_MS - 16_000, end - 16_000)
     await settle(500)
-    expect(timeline.requests.length).toBeGreaterThanOrEqual(4)
+    expect(timeline.requests.length).toBeGreaterThanOrEqual(5)
     expect(store.window?.lanes.some((lane) => lane.id === 'ctx-108')).toBe(false)
     expect(store.firstLane).toBe(26)
     expect(store.laneAt(26)?.id).toBe('ctx-134')
+  })
+
+  it('scrolls to the lanes that started in the view when those on screen have nothing in it', async () => {
+    const { store, timeline } = await openTimeline(LONG)
+    const end = timeline.extent().end
+    // Zoomed out to the whole session, the lanes on screen (the newest) stay in view...
+    store.setView(T0, end)
+    await settle(500)
+    expect(store.firstLane).toBe(180)
+    // ...but zoomed in on seconds 10 to 30, they are all after it: the lanes scroll to the
+    // requests of those seconds, found by bisection.
+    store.setView(T0 + 10_000, T0 + 30_000)
+    await settle(500)
+    expect(store.laneAt(Math.floor(store.firstLane))?.id).toBe('ctx-9')
+    const probes = timeline.requests.filter((r) => r.laneLimit === 1 && r.maxBars === 1)
+    expect(probes.length).toBeGreaterThan(3)
+    expect(probes.length).toBeLessThan(10)
   })
 
   it('asks for detail again when zooming in on aggregated buckets, not on single bars', async () => {
@@ -195,14 +215,15 @@ describe('the timeline store', () => {
 
   it('refetches at most every LIVE_REFRESH_MS while the session changes, and not while hidden', async () => {
     const { store, client, timeline } = await openTimeline(LONG)
+    const opened = timeline.requests.length
     for (let i = 0; i < 10; i++) {
       client.emit('queries.changed', { total: 4000 + i, lastId: 4000 + i })
       await settle(50)
     }
     await settle(LIVE_REFRESH_MS)
     // 500 ms of changes: one or two refetches, not ten.
-    expect(timeline.requests.length).toBeGreaterThanOrEqual(3)
-    expect(timeline.requests.length).toBeLessThanOrEqual(4)
+    expect(timeline.requests.length).toBeGreaterThanOrEqual(opened + 1)
+    expect(timeline.requests.length).toBeLessThanOrEqual(opened + 2)
     const before = timeline.requests.length
     store.deactivate()
     client.emit('analysis.changed', {
@@ -241,11 +262,11 @@ describe('the timeline store', () => {
     expect(store.view!.start).toBeLessThan(start)
     expect(store.view!.end).toBeGreaterThan(end)
     expect(store.view!.end - store.view!.start).toBeLessThan(3000)
-    // Lanes 20 to 399 have a query in the range asked, so lane 300 is the 281st: it sits a
-    // third of the way down the 20 lanes on screen.
-    expect(store.totalLanes).toBe(380)
-    expect(store.firstLane).toBe(280 - 6)
-    expect(store.laneAt(280)?.id).toBe('ctx-300')
+    // The whole session is still fetched around the new view, so lane 300 is the 301st
+    // listed: it sits a third of the way down the 20 lanes on screen.
+    expect(store.totalLanes).toBe(400)
+    expect(store.firstLane).toBe(300 - 6)
+    expect(store.laneAt(300)?.id).toBe('ctx-300')
     // Found by bisection, not by reading every lane: a handful of one-lane probes.
     const probes = timeline.requests.filter((r) => r.maxBars === 1 && r.laneLimit === 1)
     expect(probes.length).toBeGreaterThan(3)

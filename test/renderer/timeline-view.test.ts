@@ -84,14 +84,18 @@ function zoomRange(chart: ECharts): [number, number] {
 describe('the timeline view', () => {
   it('draws the window it fetched with the timeline option', async () => {
     const { wrapper, chart, timeline } = await mountTimeline()
-    // The plot was measured before the first window was asked for: 22.6 lanes fit.
+    // The plot was measured before the first window was asked for: 22.6 lanes fit. Then,
+    // live, the newest lanes at the bottom: 37.4 to 60.
+    const fit = (560 - 24 - 38) / 22
     expect(timeline.requests[1]).toMatchObject({ laneOffset: 0, laneLimit: 32 })
-    expect(timeline.requests).toHaveLength(2)
+    expect(timeline.requests[2]).toMatchObject({ laneOffset: 29, laneLimit: 40 })
+    expect(timeline.requests).toHaveLength(3)
     const option = chart.getOption() as Record<string, unknown[]>
     const yAxis = option.yAxis[0] as { show: boolean; inverse: boolean; min: number; max: number }
     expect(yAxis.show).toBe(false)
-    expect(yAxis.min).toBe(0)
-    expect(yAxis.max).toBeCloseTo((560 - 24 - 38) / 22)
+    expect(yAxis.min).toBeCloseTo(60 - fit)
+    expect(yAxis.max).toBeCloseTo(60)
+    expect(wrapper.findAll('[data-lane]').at(-1)!.text()).toContain('GET /orders/59')
     const series = option.series as { id: string; data: unknown[] }[]
     expect(series.map((s) => s.id)).toEqual(['lanes', 'buckets', 'bars'])
     expect(series[2].data.length).toBe(
@@ -100,16 +104,22 @@ describe('the timeline view', () => {
     expect(series[2].data.length).toBeGreaterThan(0)
   })
 
-  it('follows the zoom, asking for nothing while the fetched range covers it', async () => {
+  it('follows the zoom in the range it holds, bringing the lanes of the zoomed time on screen', async () => {
     const { wrapper, chart, timeline } = await mountTimeline()
-    const before = timeline.requests.length
+    const range = { from: timeline.requests[2].from, to: timeline.requests[2].to }
     // Zoom in on 1.0 s to 1.5 s after the start, as the wheel or the slider would.
     chart.dispatchAction({ type: 'dataZoom', startValue: 1000, endValue: 1500 })
     await settle()
     const store = useTimelineStore()
     expect(store.view).toEqual({ start: T0 + 1000, end: T0 + 1500 })
     expect(store.following).toBe(false)
-    expect(timeline.requests.length).toBe(before)
+    // The newest lanes on screen have nothing then: the lanes scroll to those requests (the
+    // one started just before, then the first one in the view), within the range it holds.
+    expect(store.laneAt(Math.floor(store.firstLane))?.id).toBe('ctx-9')
+    expect(wrapper.findAll('[data-lane]')[1].text()).toContain('GET /orders/10')
+    expect(
+      timeline.requests.slice(3).every((r) => r.from === range.from && r.to === range.to),
+    ).toBe(true)
     expect(wrapper.get('[data-test="timeline-range"]').text()).toBe(
       '+1 s → +1.5 s · 500 ms of 5.975 s',
     )
@@ -121,10 +131,8 @@ describe('the timeline view', () => {
     const element = wrapper.get('[data-test="timeline-chart"]')
     expect(Number(element.attributes('data-buckets'))).toBeGreaterThan(0)
     expect(element.attributes('data-bars')).toBe('0')
-    const before = timeline.requests.length
     chart.dispatchAction({ type: 'dataZoom', startValue: 1000, endValue: 1500 })
     await settle()
-    expect(timeline.requests.length).toBe(before + 1)
     expect(timeline.requests.at(-1)).toMatchObject({ from: T0 + 875, to: T0 + 1625 })
     expect(element.attributes('data-buckets')).toBe('0')
     expect(Number(element.attributes('data-bars'))).toBeGreaterThan(0)
@@ -137,18 +145,18 @@ describe('the timeline view', () => {
     expect(wrapper.findAll('[data-lane]').length).toBe(23)
     const before = timeline.requests.length
     const scroller = wrapper.get('[data-test="timeline-scroller"]').element as HTMLElement
-    scroller.scrollTop = 30 * 22
+    scroller.scrollTop = 5 * 22
     scroller.dispatchEvent(new Event('scroll'))
     await settle()
-    expect(store.firstLane).toBe(30)
+    expect(store.firstLane).toBe(5)
     expect(timeline.requests.length).toBe(before + 1)
-    expect(timeline.requests.at(-1)).toMatchObject({ laneOffset: 22 })
-    expect(wrapper.get('[data-lane="30"]').text()).toContain('GET /orders/30')
+    expect(timeline.requests.at(-1)).toMatchObject({ laneOffset: 0 })
+    expect(wrapper.get('[data-lane="5"]').text()).toContain('GET /orders/5')
     const yAxis = (chart(wrapper).getOption() as { yAxis: { min: number }[] }).yAxis[0]
-    expect(yAxis.min).toBe(30)
+    expect(yAxis.min).toBe(5)
 
-    await wrapper.get('.lanes').trigger('wheel', { deltaY: -220 })
-    expect(store.firstLane).toBe(20)
+    await wrapper.get('.lanes').trigger('wheel', { deltaY: 220 })
+    expect(store.firstLane).toBe(15)
   })
 
   it('opens a clicked query in the inspector and zooms into a clicked lane', async () => {
@@ -168,9 +176,10 @@ describe('the timeline view', () => {
     expect(useInspectorStore().open).toBe(true)
     expect(wrapper.find('[data-test="query-detail"]').exists()).toBe(true)
 
-    await wrapper.get('[data-lane="2"]').trigger('click')
+    const label = wrapper.findAll('[data-lane]')[2]
+    const lane = store.laneAt(Number(label.attributes('data-lane')))!
+    await label.trigger('click')
     await settle()
-    const lane = store.laneAt(2)!
     expect(store.view!.start).toBeLessThan(lane.start)
     expect(store.view!.end).toBeGreaterThan(lane.end)
     expect(store.view!.end - store.view!.start).toBeLessThan(100)

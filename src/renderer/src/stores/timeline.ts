@@ -108,11 +108,21 @@ export const useTimelineStore = defineStore('timeline', () => {
   let requestSequence = 0
   let windowSequence = 0
   let jumpedAt = 0
+  /** The view the lanes were last aligned for (see `alignLanes`). */
+  let alignedView: TimeRange | null = null
+  let aligning = false
 
-  /** Time zero of the axis: the session's start, or its first query. */
-  const origin = computed<EpochMs>(
-    () => connection.status?.sessionStartedAt ?? extent.value?.start ?? 0,
-  )
+  /**
+   * Time zero of the axis: the session's start, or its first query if that is earlier (an
+   * agent that sends queries it buffered before the session began, a loaded session).
+   */
+  const origin = computed<EpochMs>(() => {
+    const earliest = Math.min(
+      connection.status?.sessionStartedAt ?? Infinity,
+      extent.value?.start ?? Infinity,
+    )
+    return Number.isFinite(earliest) ? earliest : 0
+  })
 
   /** The zoomable range: the extent, at least `MIN_DOMAIN_MS` wide. */
   const domain = computed<TimeRange | null>(() => {
@@ -134,31 +144,42 @@ export const useTimelineStore = defineStore('timeline', () => {
     return range.end >= d.end - tolerance
   }
 
-  function isCovered(): boolean {
+  /** Whether the time range last asked for still serves view `v`. */
+  function timeCovered(v: TimeRange): boolean {
     const w = window.value
     const r = requested
-    const v = view.value
-    if (!w || !r || !v || r === EXTENT_PROBE) return false
+    if (!w || !r || r === EXTENT_PROBE) return false
     if (v.start < r.from || v.end > r.to) return false
-    const first = Math.floor(firstLane.value)
-    const last = Math.min(totalLanes.value, Math.ceil(firstLane.value + visibleLanes.value))
-    if (first < r.laneOffset || last > r.laneOffset + r.laneLimit) return false
     // Aggregated: zoomed in twice or more since, single queries may now be drawable.
     const fetchedSpan = (r.to - r.from) / (1 + 2 * TIME_PADDING)
-    if (w.buckets.length > 0 && v.end - v.start < fetchedSpan / 2) return false
-    return true
+    return !(w.buckets.length > 0 && v.end - v.start < fetchedSpan / 2)
   }
 
+  function isCovered(): boolean {
+    const r = requested
+    const v = view.value
+    if (!r || !v || !timeCovered(v)) return false
+    const first = Math.floor(firstLane.value)
+    const last = Math.min(totalLanes.value, Math.ceil(firstLane.value + visibleLanes.value))
+    return first >= r.laneOffset && last <= r.laneOffset + r.laneLimit
+  }
+
+  /**
+   * The request for view `v` and the lanes on screen. While the range last asked for still
+   * serves the view, it is kept: only the lanes change, and lane indexes (which depend on
+   * the range) keep their meaning.
+   */
   function buildRequest(v: TimeRange): TimelineRequest {
     const pad = (v.end - v.start) * TIME_PADDING
+    const keep = timeCovered(v) ? requested : null
     const laneOffset = Math.max(0, Math.floor(firstLane.value) - LANE_PADDING)
     const laneLimit = Math.min(
       MAX_LANE_LIMIT,
       Math.ceil(firstLane.value + visibleLanes.value) + LANE_PADDING - laneOffset + 1,
     )
     return {
-      from: Math.max(0, v.start - pad),
-      to: v.end + pad,
+      from: keep ? keep.from : Math.max(0, v.start - pad),
+      to: keep ? keep.to : v.end + pad,
       laneOffset,
       laneLimit: Math.max(1, laneLimit),
       maxBars: TIMELINE_MAX_BARS,
@@ -238,10 +259,11 @@ export const useTimelineStore = defineStore('timeline', () => {
     // After a jump the lane index is meant for a window asked after it, not for one before.
     const anchor = windowSequence > jumpedAt ? laneAt(Math.floor(firstLane.value))?.id : undefined
     const anchorFraction = firstLane.value - Math.floor(firstLane.value)
+    // Opening (the window after the probe) counts as at the bottom: live, the newest lanes
+    // are the ones at the right edge of the view.
     const wasAtBottom =
-      requested !== null &&
-      requested !== EXTENT_PROBE &&
-      firstLane.value + visibleLanes.value >= totalLanes.value - 0.5
+      requested === EXTENT_PROBE ||
+      (requested !== null && firstLane.value + visibleLanes.value >= totalLanes.value - 0.5)
     window.value = result
     windowSequence = sequence
     requested = request
@@ -268,6 +290,63 @@ export const useTimelineStore = defineStore('timeline', () => {
     if (following.value && wasAtBottom) scrollLanesToBottom()
     else if (anchor !== undefined) keepAtTop(anchor, anchorFraction)
     clampLanes()
+    if (!lanesOnScreenInView()) void alignLanes()
+  }
+
+  /**
+   * Whether a lane on screen has a query in the view. Lanes are listed for the padded
+   * range, in order of their first query, so after a zoom or pan the ones on screen can all
+   * lie outside the view (a staircase seen from its wrong end): then nothing would show.
+   * Lanes not in the window yet are not judged.
+   */
+  function lanesOnScreenInView(): boolean {
+    const v = view.value
+    if (!v) return true
+    const first = Math.floor(firstLane.value)
+    const last = Math.min(totalLanes.value, Math.ceil(firstLane.value + visibleLanes.value))
+    let known = 0
+    for (let index = first; index < last; index++) {
+      const lane = laneAt(index)
+      if (!lane) continue
+      known += 1
+      if (lane.end >= v.start && lane.start <= v.end) return true
+    }
+    return known === 0
+  }
+
+  /**
+   * Scrolls the lanes to where the view starts: the first lane that started in it (lanes
+   * are in order of their first query, so a binary search over one-lane requests finds it),
+   * with the one before it, which may still be running, on top. Once per view.
+   */
+  async function alignLanes(): Promise<void> {
+    const v = view.value
+    const range = requested
+    if (!v || !range || range === EXTENT_PROBE || aligning || alignedView === v) return
+    alignedView = v
+    aligning = true
+    try {
+      let low = 0
+      let high = totalLanes.value
+      while (low < high) {
+        const mid = Math.floor((low + high) / 2)
+        const probe = await client.request('timeline.window', {
+          from: range.from,
+          to: range.to,
+          laneOffset: mid,
+          laneLimit: 1,
+          maxBars: 1,
+        })
+        const lane = probe.lanes[0]
+        if (!lane || lane.start >= v.start) high = mid
+        else low = mid + 1
+      }
+      if (view.value === v) scrollToLane(Math.max(0, low - 1), 'top')
+    } catch {
+      // Left where it was: the user can still scroll.
+    } finally {
+      aligning = false
+    }
   }
 
   /** Puts lane `id` back at the top of the plot if the new window lists it. */
@@ -305,6 +384,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     view.value = { start, end }
     following.value = atRightEdge(view.value)
     if (!isCovered()) debounceFetch()
+    else if (!lanesOnScreenInView()) void alignLanes()
   }
 
   /** The plot scrolled or resized: `first` (fractional) is at the top, `visible` lanes fit. */
@@ -341,8 +421,10 @@ export const useTimelineStore = defineStore('timeline', () => {
   }
 
   /** Scrolls the lanes so that lane `index` sits a third of the way down. */
-  function scrollToLane(index: number): void {
-    const target = Math.min(maxFirstLane(), Math.max(0, index - Math.floor(visibleLanes.value / 3)))
+  /** Scrolls lane `index` to the top, or a third of the way down (to show what precedes it). */
+  function scrollToLane(index: number, position: 'top' | 'third' = 'third'): void {
+    const above = position === 'top' ? 0 : Math.floor(visibleLanes.value / 3)
+    const target = Math.min(maxFirstLane(), Math.max(0, index - above))
     jumpedAt = requestSequence
     firstLane.value = target
     laneRevision.value += 1
