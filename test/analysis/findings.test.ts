@@ -299,7 +299,7 @@ describe('scopes and memory', () => {
     for (let i = 0; i < 5000; i++)
       harness.run(user, { params: [i], context: context(`later-${i}`) })
     expect(closed.map((scope) => scope.id)).toEqual(['r1'])
-    expect(closed[0]!.groups).toBeUndefined()
+    expect(closed[0]!.shapes).toBeUndefined()
     expect(detector.data().findings.map((f) => f.id)).toEqual(['n-plus-one:product:r1'])
   })
 

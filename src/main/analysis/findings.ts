@@ -27,7 +27,7 @@ import type {
   FindingsResult,
   RecurringInsight,
 } from '../../shared/analysis'
-import type { AppInfo, QueryRecord, StackFrame } from '../../shared/domain'
+import type { AppInfo, QueryRecord } from '../../shared/domain'
 import { CallSites } from './call-sites'
 import type { AnalysisHandler, QueryLookup, Shape } from './handler'
 import { paramsHash, ValueCounts } from './params'
@@ -53,65 +53,21 @@ export interface FindingMarks {
 
 /** Queries looked back through to mark the earlier ones of a new duplicate on the timeline. */
 const MARK_SCAN = 32
-/** Groups per scope searched one by one; past this many, by a map. */
+/** Shapes per scope searched one by one; past this many, by a map. */
 const LINEAR_GROUPS = 16
 
-type GroupRole = 'read' | 'write'
-
-/**
- * One shape in one scope. Most shapes run once per request: such a group holds its first
- * query's id and the candidate source of a loop, no more. The rest of the state (`repeats`)
- * comes with the second query.
+/*
+ * Per scope, the detector keeps, on the Scope object, one entry per shape in four parallel
+ * arrays (`scope.shapes`, `scope.firsts`, `scope.repeated`, `scope.firstFrames`), not one
+ * object per shape: most shapes run once per request, and a request's state then costs a
+ * few arrays rather than a few objects each. A shape's entry in `firsts` (FIRST_FIELDS
+ * numbers): its first query's id, start and end, value hash (negative: not part of a loop),
+ * and the SELECT before it (id, and its entry; -1 for none).
  */
-export class Group {
-  count = 0
-  firstId = 0
-  /** The first query's interval, value hash (negative: not part of a loop) and call site. */
-  private firstStart = 0
-  private firstEnd = 0
-  private firstKey = 0
-  private firstStack: StackFrame[] | undefined
-  repeats: Repeats | undefined
-  /** The query before this group's first one (a SELECT of another shape), and its group. */
-  prevId = 0
-  prevGroup: Group | undefined
-
-  constructor(
-    readonly fingerprintId: string,
-    readonly fingerprint: string,
-    readonly statement: Shape['statement'],
-    readonly role: GroupRole,
-    readonly scope: Scope,
-    readonly app: AppInfo,
-  ) {}
-
-  /** Adds a query; returns how many times its value set has now been seen. */
-  add(query: QueryRecord, key: number, inLoop: boolean): number {
-    const start = query.startTime
-    const end = start + query.durationMs
-    if (++this.count === 1) {
-      this.firstId = query.id
-      this.firstStart = start
-      this.firstEnd = end
-      this.firstKey = inLoop ? key : -key - 1
-      this.firstStack = query.stack
-      return 1
-    }
-    let repeats = this.repeats
-    if (repeats === undefined) {
-      const firstInLoop = this.firstKey >= 0
-      const firstKey = firstInLoop ? this.firstKey : -this.firstKey - 1
-      repeats = this.repeats = new Repeats(query.id, firstKey)
-      repeats.store(this.firstId, this.firstStart, this.firstEnd, firstKey, firstInLoop)
-      repeats.callSites.add(this.firstStack)
-      this.firstStack = undefined
-    }
-    return repeats.add(query, start, end, key, inLoop)
-  }
-}
+const FIRST_FIELDS = 6
 
 /** A shape seen twice or more in one scope: what its findings are made of. */
-class Repeats {
+export class Repeats {
   /** Queries that count toward a loop (N+1 or write loop): not paginated, one row / item. */
   loopCount = 0
   /** Distinct value sets among the loop's queries. */
@@ -138,15 +94,24 @@ class Repeats {
   insightMs = 0
 
   constructor(
+    readonly shape: Shape,
+    readonly scope: Scope,
+    readonly app: AppInfo,
+    readonly firstId: number,
     readonly secondId: number,
-    firstKey: number,
-  ) {
-    this.values.add(firstKey)
+    /** The SELECT before the first query, and its entry in the scope (-1: none). */
+    readonly prevId: number,
+    readonly prevEntry: number,
+  ) {}
+
+  get isRead(): boolean {
+    return this.shape.statement === 'select'
   }
 
   /** The group's first query, replayed when the second one arrives. */
   store(id: number, start: number, end: number, key: number, inLoop: boolean): void {
     this.stored.push(id, start, end, inLoop ? key : -key - 1)
+    this.values.add(key)
     this.lastStart = start
     if (inLoop) this.countLoop(start, end, true)
   }
@@ -234,7 +199,6 @@ class FindingRecord {
   constructor(
     readonly id: string,
     readonly kind: FindingKind,
-    readonly group: Group,
     readonly repeats: Repeats,
   ) {}
 }
@@ -253,6 +217,9 @@ interface InsightAggregate {
 
 export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   private findings = new Map<string, FindingRecord>()
+  /** Findings in creation order from `oldest` on: the next to drop when over the cap. */
+  private created: FindingRecord[] = []
+  private oldest = 0
   private counts: Record<FindingKind, number> = { 'n-plus-one': 0, duplicate: 0, 'write-loop': 0 }
   private droppedFindings = 0
   private insights = new Map<string, InsightAggregate>()
@@ -265,6 +232,8 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
 
   reset(): void {
     this.findings = new Map()
+    this.created = []
+    this.oldest = 0
     this.counts = { 'n-plus-one': 0, duplicate: 0, 'write-loop': 0 }
     this.droppedFindings = 0
     this.insights = new Map()
@@ -274,36 +243,80 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     const statement = fp.statement
     // BEGIN, COMMIT, PRAGMA...: neither loops nor the source of one.
     if (statement === 'other') return
-    let group = findGroup(scope, fp.id)
-    if (group === undefined) {
-      const role: GroupRole = statement === 'select' ? 'read' : 'write'
-      group = new Group(fp.id, fp.text, statement, role, scope, app)
-      group.prevId = scope.lastSelectId
-      group.prevGroup = scope.lastSelectGroup
-      if (!addGroup(scope, group)) return
-    }
+    const read = statement === 'select'
     const single = fp.inListItems <= 1
-    const inLoop = group.role === 'read' ? single && !fp.paginated : single && fp.collapsedRows <= 1
+    const inLoop = read ? single && !fp.paginated : single && fp.collapsedRows <= 1
     const key = paramsHash(query.params, fp.literals)
-    const seen = group.add(query, key, inLoop)
-    if (group.role === 'read') {
-      scope.lastSelectId = query.id
-      scope.lastSelectGroup = group
+    const start = query.startTime
+    const end = start + query.durationMs
+    let entry = findEntry(scope, fp.id)
+    if (entry < 0) {
+      entry = addEntry(scope, fp)
+      if (entry < 0) return
+      const firsts = scope.firsts!
+      firsts.push(
+        query.id,
+        start,
+        end,
+        inLoop ? key : -key - 1,
+        scope.lastSelectId,
+        scope.lastSelectEntry,
+      )
+      if (query.stack !== undefined) (scope.firstFrames ??= [])[entry] = query.stack
+      if (read) {
+        scope.lastSelectId = query.id
+        scope.lastSelectEntry = entry
+      }
+      // Every threshold is 2 or more: a shape seen once cannot make a finding yet.
+      return
     }
-    // Every threshold is 2 or more: a shape seen once cannot make a finding yet.
-    const repeats = group.repeats
-    if (repeats === undefined) return
-    if (group.role === 'read') this.checkRead(group, repeats, query, key, seen, inLoop)
-    else if (inLoop) this.checkWriteLoop(group, repeats, query)
+    let repeats = scope.repeated?.[entry]
+    if (repeats === undefined) repeats = this.repeatsOf(scope, entry, query.id, app)
+    const seen = repeats.add(query, start, end, key, inLoop)
+    if (read) {
+      scope.lastSelectId = query.id
+      scope.lastSelectEntry = entry
+      this.checkRead(repeats, query, key, seen, inLoop)
+    } else if (inLoop) {
+      this.checkWriteLoop(repeats, query)
+    }
   }
 
-  /** The scope is over: its groups go, except what findings hold. */
+  /** The shape's second query in the scope: its first one is replayed into a Repeats. */
+  private repeatsOf(scope: Scope, entry: number, secondId: number, app: AppInfo): Repeats {
+    const firsts = scope.firsts!
+    const at = entry * FIRST_FIELDS
+    const repeats = new Repeats(
+      scope.shapes![entry]!,
+      scope,
+      app,
+      firsts[at]!,
+      secondId,
+      firsts[at + 4]!,
+      firsts[at + 5]!,
+    )
+    const encoded = firsts[at + 3]!
+    const inLoop = encoded >= 0
+    repeats.store(
+      firsts[at]!,
+      firsts[at + 1]!,
+      firsts[at + 2]!,
+      inLoop ? encoded : -encoded - 1,
+      inLoop,
+    )
+    const frames = scope.firstFrames?.[entry]
+    if (frames !== undefined) repeats.callSites.add(frames)
+    ;(scope.repeated ??= [])[entry] = repeats
+    return repeats
+  }
+
+  /** The scope is over: its entries go (findings keep their Repeats). */
   scopeClosed(scope: Scope): void {
-    // Findings keep their group; the chain to earlier groups is no longer needed.
-    for (const group of groupsOf(scope)) group.prevGroup = undefined
-    scope.groups = undefined
-    scope.groupsByShape = undefined
-    scope.lastSelectGroup = undefined
+    scope.shapes = undefined
+    scope.firsts = undefined
+    scope.repeated = undefined
+    scope.firstFrames = undefined
+    scope.entryByShape = undefined
   }
 
   finalize(): void {}
@@ -334,7 +347,6 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   // --- Detection ----------------------------------------------------------------------------
 
   private checkRead(
-    group: Group,
     repeats: Repeats,
     query: QueryRecord,
     key: number,
@@ -345,59 +357,59 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     if (seen >= duplicateThreshold) {
       repeats.duplicated += seen === duplicateThreshold ? seen : 1
       if (repeats.duplicate === undefined) {
-        repeats.duplicate = this.create('duplicate', group, repeats)
+        repeats.duplicate = this.create('duplicate', repeats)
       } else if (seen === duplicateThreshold) {
         // Another value set became a duplicate: its earlier queries join the finding.
-        this.markEarlier(group, repeats, key, seen - 1)
-        this.marks.markFinding(query.id, 'duplicate', group.scope)
+        this.markEarlier(repeats, key, seen - 1)
+        this.marks.markFinding(query.id, 'duplicate', repeats.scope)
       } else {
-        this.marks.markFinding(query.id, 'duplicate', group.scope)
+        this.marks.markFinding(query.id, 'duplicate', repeats.scope)
       }
     }
     if (!inLoop) return
     if (repeats.distinct >= nPlusOneThreshold) {
       if (repeats.nPlusOne === undefined) {
-        repeats.nPlusOne = this.create('n-plus-one', group, repeats)
-        this.unregisterInsight(group, repeats)
-      } else this.marks.markFinding(query.id, 'n-plus-one', group.scope)
+        repeats.nPlusOne = this.create('n-plus-one', repeats)
+        this.unregisterInsight(repeats)
+      } else this.marks.markFinding(query.id, 'n-plus-one', repeats.scope)
     } else if (repeats.distinct >= 2) {
-      if (seen === 1) this.registerInsight(group, repeats)
-      const insight = this.insights.get(group.fingerprintId)!
+      if (seen === 1) this.registerInsight(repeats)
+      const insight = this.insights.get(repeats.shape.id)!
       insight.totalMs += repeats.loopMs - repeats.insightMs
       repeats.insightMs = repeats.loopMs
     }
   }
 
-  private checkWriteLoop(group: Group, repeats: Repeats, query: QueryRecord): void {
+  private checkWriteLoop(repeats: Repeats, query: QueryRecord): void {
     if (repeats.loopCount < this.settings.writeLoopThreshold) return
-    if (repeats.writeLoop === undefined)
-      repeats.writeLoop = this.create('write-loop', group, repeats)
-    else this.marks.markFinding(query.id, 'write-loop', group.scope)
+    if (repeats.writeLoop === undefined) repeats.writeLoop = this.create('write-loop', repeats)
+    else this.marks.markFinding(query.id, 'write-loop', repeats.scope)
   }
 
-  private create(kind: FindingKind, group: Group, repeats: Repeats): FindingRecord {
-    let id = `${kind}:${group.fingerprintId}:${group.scope.id}`
+  private create(kind: FindingKind, repeats: Repeats): FindingRecord {
+    let id = `${kind}:${repeats.shape.id}:${repeats.scope.id}`
     // A context id seen again after its scope closed (a long pause): keep both findings.
     for (let n = 2; this.findings.has(id); n++)
-      id = `${kind}:${group.fingerprintId}:${group.scope.id}#${n}`
-    const record = new FindingRecord(id, kind, group, repeats)
+      id = `${kind}:${repeats.shape.id}:${repeats.scope.id}#${n}`
+    const record = new FindingRecord(id, kind, repeats)
     if (kind === 'n-plus-one') {
-      const source = this.sourceOf(group, repeats)
+      const source = this.sourceOf(repeats)
       if (source !== 0) {
         record.sourceQueryId = source
         record.sourceSql = this.lookup(source)?.sql
       }
     }
     this.findings.set(id, record)
+    this.created.push(record)
     this.counts[kind]++
-    this.markMembers(group, repeats, kind)
+    this.markMembers(repeats, kind)
     if (this.findings.size > MAX_FINDINGS) this.dropOldest()
     return record
   }
 
-  private markMembers(group: Group, repeats: Repeats, kind: FindingKind): void {
+  private markMembers(repeats: Repeats, kind: FindingKind): void {
     for (const i of repeats.members(kind, this.settings.duplicateThreshold)) {
-      this.marks.markFinding(repeats.idAt(i), kind, group.scope)
+      this.marks.markFinding(repeats.idAt(i), kind, repeats.scope)
     }
   }
 
@@ -406,19 +418,25 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
    * back, and only so far: in a long scope the earliest may stay unmarked on the timeline
    * (the finding still lists them), so that a query never costs a scan of its whole group.
    */
-  private markEarlier(group: Group, repeats: Repeats, key: number, count: number): void {
+  private markEarlier(repeats: Repeats, key: number, count: number): void {
     const newest = repeats.size - 1
     for (let i = newest - 1; i >= 0 && i >= newest - MARK_SCAN && count > 0; i--) {
       if (repeats.keyAt(i) === key) {
-        this.marks.markFinding(repeats.idAt(i), 'duplicate', group.scope)
+        this.marks.markFinding(repeats.idAt(i), 'duplicate', repeats.scope)
         count--
       }
     }
   }
 
   private dropOldest(): void {
-    const [id, record] = this.findings.entries().next().value!
-    this.findings.delete(id)
+    // Not the map's first entry: a map keeps deleted entries' slots, and walking past them
+    // would make each drop slower than the last.
+    const record = this.created[this.oldest++]!
+    if (this.oldest > 4096 && this.oldest > this.created.length / 2) {
+      this.created = this.created.slice(this.oldest)
+      this.oldest = 0
+    }
+    this.findings.delete(record.id)
     this.counts[record.kind]--
     this.droppedFindings++
     // The group keeps the (dropped) record, so the finding is not created again.
@@ -430,38 +448,39 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
    * sibling loop interleaved with this one (its second query came between this group's first
    * and second), the loop's source is that sibling's source.
    */
-  private sourceOf(group: Group, repeats: Repeats): number {
-    let id = group.prevId
-    let candidate = group.prevGroup
-    for (let steps = 0; candidate !== undefined && steps < 8; steps++) {
-      const candidateSecond = candidate.repeats?.secondId ?? 0
+  private sourceOf(repeats: Repeats): number {
+    const firsts = repeats.scope.firsts
+    let id = repeats.prevId
+    let candidate = repeats.prevEntry
+    for (let steps = 0; firsts !== undefined && candidate >= 0 && steps < 8; steps++) {
+      const at = candidate * FIRST_FIELDS
+      const candidateSecond = repeats.scope.repeated?.[candidate]?.secondId ?? 0
       const interleaved =
-        candidate.firstId === id &&
-        candidateSecond > group.firstId &&
-        candidateSecond < repeats.secondId
+        firsts[at] === id && candidateSecond > repeats.firstId && candidateSecond < repeats.secondId
       if (!interleaved) break
-      id = candidate.prevId
-      candidate = candidate.prevGroup
+      id = firsts[at + 4]!
+      candidate = firsts[at + 5]!
     }
     return id
   }
 
   // --- Recurring small N+1s ----------------------------------------------------------------
 
-  private registerInsight(group: Group, repeats: Repeats): void {
-    let insight = this.insights.get(group.fingerprintId)
+  private registerInsight(repeats: Repeats): void {
+    const shape = repeats.shape
+    let insight = this.insights.get(shape.id)
     if (insight === undefined) {
       insight = {
-        fingerprintId: group.fingerprintId,
-        fingerprint: group.fingerprint,
-        statement: group.statement,
-        app: group.app,
+        fingerprintId: shape.id,
+        fingerprint: shape.text,
+        statement: shape.statement,
+        app: repeats.app,
         scopes: 0,
         repeats: new Map(),
         totalMs: 0,
         callSites: new CallSites(),
       }
-      this.insights.set(group.fingerprintId, insight)
+      this.insights.set(shape.id, insight)
     }
     if (repeats.insightRepeats === 0) insight.scopes++
     else decrement(insight.repeats, repeats.insightRepeats)
@@ -472,9 +491,9 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   }
 
   /** The group grew into a finding: it no longer counts as a small N+1. */
-  private unregisterInsight(group: Group, repeats: Repeats): void {
+  private unregisterInsight(repeats: Repeats): void {
     if (repeats.insightRepeats === 0) return
-    const insight = this.insights.get(group.fingerprintId)!
+    const insight = this.insights.get(repeats.shape.id)!
     insight.scopes--
     decrement(insight.repeats, repeats.insightRepeats)
     insight.totalMs -= repeats.insightMs
@@ -508,7 +527,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   // --- Output ----------------------------------------------------------------------------
 
   private toFinding(record: FindingRecord): Finding {
-    const { group, repeats, kind } = record
+    const { repeats, kind } = record
     const members = repeats.members(kind, this.settings.duplicateThreshold)
     const count = kind === 'duplicate' ? repeats.duplicated : repeats.loopCount
     const totalMs = repeats.unionMs(members) + (kind === 'duplicate' ? 0 : repeats.tailMs)
@@ -525,13 +544,13 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
       lastSeen = Math.max(lastSeen, repeats.startAt(i))
     }
     if (kind !== 'duplicate') lastSeen = Math.max(lastSeen, repeats.lastStart)
-    const scope = group.scope
+    const scope = repeats.scope
     const finding: Finding = {
       id: record.id,
       kind,
       severity: severityOf(count, totalMs, threshold, this.settings.slowQueryMs),
-      fingerprintId: group.fingerprintId,
-      fingerprint: group.fingerprint,
+      fingerprintId: repeats.shape.id,
+      fingerprint: repeats.shape.text,
       count,
       totalMs: round(totalMs),
       scope: {
@@ -543,7 +562,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
       queryIds: members.map((i) => repeats.idAt(i)),
       firstSeen,
       lastSeen,
-      suggestion: suggestionFor(kind, group.statement, group.fingerprint, group.app),
+      suggestion: suggestionFor(kind, repeats.shape.statement, repeats.shape.text, repeats.app),
     }
     if (scope.name !== undefined) finding.scope.name = scope.name
     if (record.sourceQueryId !== undefined) finding.sourceQueryId = record.sourceQueryId
@@ -552,35 +571,27 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   }
 }
 
-/** The scope's group for a shape, if it has one. */
-function findGroup(scope: Scope, fingerprintId: string): Group | undefined {
-  if (scope.groupsByShape !== undefined) return scope.groupsByShape.get(fingerprintId)
-  const groups = scope.groups
-  if (groups === undefined) return undefined
-  for (let i = 0; i < groups.length; i++) {
-    if (groups[i]!.fingerprintId === fingerprintId) return groups[i]
-  }
-  return undefined
+/** The scope's entry for a shape, or -1. */
+function findEntry(scope: Scope, fingerprintId: string): number {
+  if (scope.entryByShape !== undefined) return scope.entryByShape.get(fingerprintId) ?? -1
+  const shapes = scope.shapes
+  if (shapes === undefined) return -1
+  for (let i = 0; i < shapes.length; i++) if (shapes[i]!.id === fingerprintId) return i
+  return -1
 }
 
-/** Adds a group to its scope; false when the scope follows too many shapes already. */
-function addGroup(scope: Scope, group: Group): boolean {
-  const byShape = scope.groupsByShape
-  if (byShape !== undefined) {
-    if (byShape.size >= MAX_GROUPS_PER_SCOPE) return false
-    byShape.set(group.fingerprintId, group)
-    return true
+/** Adds an entry for a shape to its scope (its `firsts` follow); -1 when it follows too many. */
+function addEntry(scope: Scope, shape: Shape): number {
+  const shapes = (scope.shapes ??= [])
+  if (shapes.length >= MAX_GROUPS_PER_SCOPE) return -1
+  scope.firsts ??= []
+  const entry = shapes.length
+  shapes.push(shape)
+  if (scope.entryByShape !== undefined) scope.entryByShape.set(shape.id, entry)
+  else if (shapes.length > LINEAR_GROUPS) {
+    scope.entryByShape = new Map(shapes.map((s, i) => [s.id, i]))
   }
-  const groups = (scope.groups ??= [])
-  groups.push(group)
-  if (groups.length > LINEAR_GROUPS) {
-    scope.groupsByShape = new Map(groups.map((g) => [g.fingerprintId, g]))
-  }
-  return true
-}
-
-function groupsOf(scope: Scope): Iterable<Group> {
-  return scope.groupsByShape?.values() ?? scope.groups ?? []
+  return entry
 }
 
 function decrement(counts: Map<number, number>, key: number): void {

@@ -95,15 +95,16 @@ export function paramsHash(params: QueryParams | undefined, literals: readonly s
 }
 
 /**
- * How many times each value hash was seen, in a group: an open-addressing table in two typed
- * arrays (kept at most half full). A Map did the same, but at several cache misses per
- * lookup on the ingest path; this is one or two. Bounded: past `maxSize` values, new ones
- * are counted as seen once and not remembered.
+ * How many times each value hash was seen, in a group: an open-addressing table in two plain
+ * arrays (kept at most half full). A Map did the same at several cache misses per lookup on
+ * the ingest path; this is one or two. Plain arrays rather than typed ones: most groups hold
+ * a handful of values, and a small typed array past 64 bytes costs an off-heap allocation.
+ * Bounded: past `maxSize` values, new ones are counted as seen once and not remembered.
  */
 export class ValueCounts {
   /** Hash + 1 per slot (0: empty), and its count. */
-  private keys: Float64Array
-  private counts: Uint32Array
+  private keys: number[]
+  private counts: number[]
   private mask: number
   size = 0
 
@@ -111,8 +112,8 @@ export class ValueCounts {
     private readonly maxSize: number,
     capacity = 8,
   ) {
-    this.keys = new Float64Array(capacity)
-    this.counts = new Uint32Array(capacity)
+    this.keys = zeros(capacity)
+    this.counts = zeros(capacity)
     this.mask = capacity - 1
   }
 
@@ -148,8 +149,8 @@ export class ValueCounts {
   private grow(): void {
     const oldKeys = this.keys
     const oldCounts = this.counts
-    this.keys = new Float64Array(oldKeys.length * 2)
-    this.counts = new Uint32Array(oldKeys.length * 2)
+    this.keys = zeros(oldKeys.length * 2)
+    this.counts = zeros(oldKeys.length * 2)
     this.mask = this.keys.length - 1
     for (let i = 0; i < oldKeys.length; i++) {
       const stored = oldKeys[i]!
@@ -160,4 +161,10 @@ export class ValueCounts {
       this.counts[slot] = oldCounts[i]!
     }
   }
+}
+
+function zeros(length: number): number[] {
+  const array: number[] = []
+  for (let i = 0; i < length; i++) array.push(0)
+  return array
 }

@@ -12,9 +12,9 @@
  * (or it too is idle); when more than MAX_OPEN_SCOPES are open, the longest idle close first.
  * Closing lets the detectors drop their per-scope state, which is what bounds their memory.
  */
-import type { AppInfo, QueryRecord } from '../../shared/domain'
-import type { Group } from './findings'
-import type { LaneIndex } from './timeline'
+import type { AppInfo, QueryRecord, StackFrame } from '../../shared/domain'
+import type { Repeats } from './findings'
+import type { Shape } from './handler'
 
 /** Query time (ms) without a new query after which a context is taken as finished. */
 export const SCOPE_IDLE_MS = 30_000
@@ -27,45 +27,43 @@ export type ScopeKind = 'context' | 'connection-burst'
 
 /**
  * One scope. Besides its identity it carries the state the findings detector and the
- * timeline keep per scope, in plain fields rather than in maps keyed by scope: a query then
- * costs no lookup, and a request costs one object rather than several.
+ * timeline keep per scope, in plain fields rather than in maps keyed by scope (a query then
+ * costs no lookup), and in arrays and numbers rather than objects (a request then costs few
+ * objects for the garbage collector to carry).
  */
 export class Scope {
   queryCount = 0
   lastEnd = -Infinity
   open = true
 
-  // The findings detector's, while the scope is open: one group per shape (searched one by
-  // one while few, by a map beyond), and the latest SELECT, a new loop's candidate source.
-  groups: Group[] | undefined
-  groupsByShape: Map<string, Group> | undefined
+  // The findings detector's, while the scope is open: one entry per shape (see findings.ts),
+  // found one by one while few, by `entryByShape` beyond; and the latest SELECT, a new
+  // loop's candidate source.
+  shapes: Shape[] | undefined
+  firsts: number[] | undefined
+  repeated: (Repeats | undefined)[] | undefined
+  firstFrames: (StackFrame[] | undefined)[] | undefined
+  entryByShape: Map<string, number> | undefined
   lastSelectId = 0
-  lastSelectGroup: Group | undefined
+  lastSelectEntry = -1
 
-  // The timeline's, while it holds queries of this scope: its lane, a list of ring slots in
-  // arrival order (see timeline.ts), and what the lane shows.
-  laneHead = -1
-  laneTail = -1
-  laneCount = 0
-  /** Earliest start among the lane's queries; stale (too early) once one was evicted. */
-  laneStart = Infinity
-  laneStartStale = false
-  laneEnd = -Infinity
-  laneMaxDurationMs = 0
-  laneWorstFinding = 0
-  inLanes = false
-  laneIndex: LaneIndex | undefined
+  /** The timeline's lane number for this scope while it holds queries of it (-1: none). */
+  lane = -1
 
   constructor(
     readonly kind: ScopeKind,
     /** The context id, or `<appId>:<connectionId>:<burst n>`. */
     readonly id: string,
     readonly name: string | undefined,
-    readonly appId: string,
+    readonly app: AppInfo,
     /** Bursts: the burst's number on its connection, from 1, and the connection. */
     readonly burst = 0,
     readonly connectionKey = '',
   ) {}
+
+  get appId(): string {
+    return this.app.id
+  }
 }
 
 export interface ScopeListener {
@@ -110,7 +108,7 @@ export class ScopeTracker {
       if (byId === undefined) this.contexts.set(app.id, (byId = new Map()))
       scope = byId.get(context.id)
       if (scope === undefined) {
-        scope = new Scope('context', context.id, context.name, app.id)
+        scope = new Scope('context', context.id, context.name, app)
         byId.set(context.id, scope)
         this.opened(scope)
       }
@@ -129,7 +127,7 @@ export class ScopeTracker {
           connectionId === NO_CONNECTION
             ? `no connection id, burst ${burst}`
             : `connection ${connectionId}, burst ${burst}`,
-          app.id,
+          app,
           burst,
           connectionId,
         )

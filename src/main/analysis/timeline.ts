@@ -1,11 +1,12 @@
 /**
  * The timeline's index. Per held query, in a ring the size of the live session: its id,
- * start, duration, status (ok / slow / error) and the kind of finding it belongs to, in typed
- * columns, plus the next slot of its lane. One lane per scope (context or connection burst,
- * see scopes.ts), in the order of their first query; a lane is a list of ring slots in
- * arrival order, kept on the scope itself (`laneHead` ... `laneTail`). So indexing a query
- * allocates nothing, and when the ring overwrites a slot the query it evicts is always the
- * oldest of its lane: the lane's head moves on.
+ * start, duration, status (ok / slow / error), the kind of finding it belongs to, its lane
+ * and the next slot of that lane, all in typed columns. One lane per scope (context or
+ * connection burst, see scopes.ts), in the order of their first query; a lane is a list of
+ * ring slots in arrival order, and its own numbers (head, tail, count, span, ...) are typed
+ * columns too, indexed by a lane number the scope carries. So indexing a query allocates
+ * nothing and stores no object reference; and when the ring overwrites a slot, the query it
+ * evicts is always the oldest of its lane: the lane's head moves on.
  *
  * `window()` answers what the renderer shows: the lanes with a query in the requested time
  * range (padded a little), the requested slice of those lanes, and either every query in it
@@ -45,16 +46,13 @@ const FINDING_RANK: Record<FindingKind, number> = { duplicate: 1, 'write-loop': 
 const FINDING_OF: (FindingKind | undefined)[] = [undefined, 'duplicate', 'write-loop', 'n-plus-one']
 
 /** A long lane's queries sorted by start: ids and starts side by side. */
-export interface LaneIndex {
+interface LaneIndex {
   ids: number[]
   starts: number[]
   /** Highest id indexed and its slot: later ones are added on the next read. */
   lastId: number
   lastSlot: number
 }
-
-/** A lane's queries in a time range: slots, in start order. */
-type Slots = number[]
 
 export interface TimelineExtent {
   start: number
@@ -63,19 +61,36 @@ export interface TimelineExtent {
 }
 
 export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, StatusMarks {
+  // Per ring slot.
   private readonly ids: Float64Array
   private readonly starts: Float64Array
   private readonly durations: Float64Array
   private readonly flags: Uint8Array
   /** Next slot of the same lane (-1: the lane's newest). */
   private readonly next: Int32Array
-  private readonly laneOf: (Scope | undefined)[]
+  /** The slot's lane number (-1: empty). */
+  private readonly laneOf: Int32Array
   /** Queries indexed so far: the next one goes to slot `written % capacity`. */
   private written = 0
   private lastId = 0
   /** Whether ids so far came without gaps, so that a slot can be computed from an id. */
   private contiguous = true
-  private lanes: Scope[] = []
+
+  // Per lane number (grown as needed; numbers of dropped lanes are reused).
+  private laneHead = new Int32Array(0)
+  private laneTail = new Int32Array(0)
+  private laneCount = new Int32Array(0)
+  /** Earliest start among the lane's queries; stale (too early) once one was evicted. */
+  private laneStart = new Float64Array(0)
+  private laneEnd = new Float64Array(0)
+  private laneMaxDuration = new Float64Array(0)
+  /** Bit 0: `laneStart` is stale; bits 2-3: the worst finding's rank. */
+  private laneFlags = new Uint8Array(0)
+  private laneScope: (Scope | undefined)[] = []
+  private laneIndexes = new Map<number, LaneIndex>()
+  private freeLanes: number[] = []
+  /** Lane numbers in the order of their first query; some may be dead (no query held). */
+  private order: number[] = []
   private deadLanes = 0
 
   constructor(
@@ -88,16 +103,26 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
     this.durations = new Float64Array(capacity)
     this.flags = new Uint8Array(capacity)
     this.next = new Int32Array(capacity)
-    this.laneOf = new Array<Scope | undefined>(capacity)
+    this.laneOf = new Int32Array(capacity).fill(-1)
   }
 
   reset(): void {
-    this.laneOf.fill(undefined)
+    this.laneOf.fill(-1)
     this.written = 0
     this.lastId = 0
     this.contiguous = true
-    for (const lane of this.lanes) clearLane(lane)
-    this.lanes = []
+    for (const scope of this.laneScope) if (scope !== undefined) scope.lane = -1
+    this.laneHead = new Int32Array(0)
+    this.laneTail = new Int32Array(0)
+    this.laneCount = new Int32Array(0)
+    this.laneStart = new Float64Array(0)
+    this.laneEnd = new Float64Array(0)
+    this.laneMaxDuration = new Float64Array(0)
+    this.laneFlags = new Uint8Array(0)
+    this.laneScope = []
+    this.laneIndexes = new Map()
+    this.freeLanes = []
+    this.order = []
     this.deadLanes = 0
   }
 
@@ -108,16 +133,8 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
     if (this.written > 0 && id !== this.lastId + 1) this.contiguous = false
     this.lastId = id
     const slot = this.written++ % this.capacity
-    const evicted = this.laneOf[slot]
-    if (evicted !== undefined) {
-      // The oldest query held is the head of its lane.
-      evicted.laneHead = this.next[slot]!
-      if (this.starts[slot]! <= evicted.laneStart) evicted.laneStartStale = true
-      if (--evicted.laneCount === 0) {
-        evicted.laneTail = -1
-        this.deadLanes++
-      }
-    }
+    const evicted = this.laneOf[slot]!
+    if (evicted >= 0) this.evict(slot, evicted)
     const start = query.startTime
     const duration = query.durationMs
     this.ids[slot] = id
@@ -125,26 +142,23 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
     this.durations[slot] = duration
     this.flags[slot] = 0
     this.next[slot] = -1
-    this.laneOf[slot] = scope
-    if (scope.laneCount === 0) {
-      scope.laneHead = slot
-      if (!scope.inLanes) {
-        scope.inLanes = true
-        this.lanes.push(scope)
-      } else this.deadLanes--
-    } else this.next[scope.laneTail] = slot
-    scope.laneTail = slot
-    scope.laneCount++
-    if (start < scope.laneStart) scope.laneStart = start
-    if (start + duration > scope.laneEnd) scope.laneEnd = start + duration
-    if (duration > scope.laneMaxDurationMs) scope.laneMaxDurationMs = duration
+    let lane = scope.lane
+    if (lane < 0) lane = this.openLane(scope)
+    else if (this.laneCount[lane] === 0) this.deadLanes--
+    this.laneOf[slot] = lane
+    if (this.laneCount[lane] === 0) this.laneHead[lane] = slot
+    else this.next[this.laneTail[lane]!] = slot
+    this.laneTail[lane] = slot
+    this.laneCount[lane]!++
+    if (start < this.laneStart[lane]!) this.laneStart[lane] = start
+    if (start + duration > this.laneEnd[lane]!) this.laneEnd[lane] = start + duration
+    if (duration > this.laneMaxDuration[lane]!) this.laneMaxDuration[lane] = duration
   }
 
   finalize(): void {}
 
   data(): TimelineExtent {
-    this.dropDeadLanes()
-    return { ...this.extent(), lanes: this.lanes.length }
+    return { ...this.extent(), lanes: this.order.length - this.deadLanes }
   }
 
   markStatus(queryId: number, status: BarStatus): void {
@@ -157,7 +171,10 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
 
   markFinding(queryId: number, kind: FindingKind, scope?: Scope): void {
     const rank = FINDING_RANK[kind]
-    if (scope !== undefined && rank > scope.laneWorstFinding) scope.laneWorstFinding = rank
+    const lane = scope?.lane ?? -1
+    if (lane >= 0 && rank > this.laneFlags[lane]! >> 2) {
+      this.laneFlags[lane] = (this.laneFlags[lane]! & 1) | (rank << 2)
+    }
     const slot = this.slotOf(queryId)
     if (slot < 0) return
     const flags = this.flags[slot]!
@@ -176,14 +193,14 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
   }
 
   window(request: TimelineRequest): TimelineWindow {
-    this.dropDeadLanes()
+    this.dropDeadLanes(0)
     const span = Math.max(0, request.to - request.from)
     const from = Math.max(0, request.from - span * WINDOW_PADDING)
     const to = request.to + span * WINDOW_PADDING
 
-    const visible: Scope[] = []
-    for (const lane of this.lanes) {
-      if (lane.laneCount > 0 && this.laneStart(lane) <= to && lane.laneEnd >= from) {
+    const visible: number[] = []
+    for (const lane of this.order) {
+      if (this.laneCount[lane]! > 0 && this.startOf(lane) <= to && this.laneEnd[lane]! >= from) {
         visible.push(lane)
       }
     }
@@ -220,11 +237,76 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
     }
   }
 
-  /** The lane's held queries that overlap [from, to], in start order. */
-  private slotsInRange(lane: Scope, from: number, to: number): Slots {
-    const slots: Slots = []
-    if (lane.laneCount <= LANE_INDEX_FROM) {
-      for (let slot = lane.laneHead; slot >= 0; slot = this.next[slot]!) {
+  private openLane(scope: Scope): number {
+    let lane = this.freeLanes.pop()
+    if (lane === undefined) {
+      lane = this.laneScope.length
+      if (lane >= this.laneHead.length) this.growLanes()
+    }
+    this.laneCount[lane] = 0
+    this.laneStart[lane] = Infinity
+    this.laneEnd[lane] = -Infinity
+    this.laneMaxDuration[lane] = 0
+    this.laneFlags[lane] = 0
+    this.laneScope[lane] = scope
+    this.laneIndexes.delete(lane)
+    this.order.push(lane)
+    scope.lane = lane
+    return lane
+  }
+
+  /** The slot is overwritten: its query, the oldest held, leaves the head of its lane. */
+  private evict(slot: number, lane: number): void {
+    this.laneHead[lane] = this.next[slot]!
+    if (this.starts[slot]! <= this.laneStart[lane]!) this.laneFlags[lane]! |= 1
+    if (--this.laneCount[lane]! === 0) {
+      this.laneTail[lane] = -1
+      this.laneStart[lane] = Infinity
+      this.laneEnd[lane] = -Infinity
+      this.laneMaxDuration[lane] = 0
+      this.laneFlags[lane]! &= ~1
+      // Amortised: the list is compacted once a quarter of it is dead.
+      this.deadLanes++
+      this.dropDeadLanes(1024)
+    }
+  }
+
+  private growLanes(): void {
+    const size = Math.max(1024, this.laneHead.length * 2)
+    const grow = <T extends Int32Array | Float64Array | Uint8Array>(old: T, made: T): T => {
+      made.set(old)
+      return made
+    }
+    this.laneHead = grow(this.laneHead, new Int32Array(size))
+    this.laneTail = grow(this.laneTail, new Int32Array(size))
+    this.laneCount = grow(this.laneCount, new Int32Array(size))
+    this.laneStart = grow(this.laneStart, new Float64Array(size))
+    this.laneEnd = grow(this.laneEnd, new Float64Array(size))
+    this.laneMaxDuration = grow(this.laneMaxDuration, new Float64Array(size))
+    this.laneFlags = grow(this.laneFlags, new Uint8Array(size))
+  }
+
+  /** Forgets lanes whose every query was evicted, once there are at least `atLeast`. */
+  private dropDeadLanes(atLeast: number): void {
+    if (this.deadLanes === 0 || this.deadLanes < atLeast) return
+    if (this.deadLanes < this.order.length / 4 && atLeast > 0) return
+    this.order = this.order.filter((lane) => {
+      if (this.laneCount[lane]! > 0) return true
+      const scope = this.laneScope[lane]
+      if (scope !== undefined && scope.lane === lane) scope.lane = -1
+      this.laneScope[lane] = undefined
+      this.laneIndexes.delete(lane)
+      this.freeLanes.push(lane)
+      return false
+    })
+    this.deadLanes = 0
+  }
+
+  /** The lane's held queries that overlap [from, to], as slots in start order. */
+  private slotsInRange(lane: number, from: number, to: number): number[] {
+    const slots: number[] = []
+    if (this.laneCount[lane]! <= LANE_INDEX_FROM) {
+      for (let slot = this.laneHead[lane]!; slot >= 0; slot = this.next[slot]!) {
         const start = this.starts[slot]!
         if (start <= to && start + this.durations[slot]! >= from) slots.push(slot)
       }
@@ -232,8 +314,8 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
       return slots.sort((a, b) => this.starts[a]! - this.starts[b]! || this.ids[a]! - this.ids[b]!)
     }
     const index = this.indexOf(lane)
-    const firstHeld = this.ids[lane.laneHead]!
-    let i = lowerBound(index.starts, from - lane.laneMaxDurationMs)
+    const firstHeld = this.ids[this.laneHead[lane]!]!
+    let i = lowerBound(index.starts, from - this.laneMaxDuration[lane]!)
     for (; i < index.starts.length && index.starts[i]! <= to; i++) {
       const id = index.ids[i]!
       if (id < firstHeld) continue
@@ -244,28 +326,34 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
   }
 
   /** The long lane's sorted index, brought up to date. */
-  private indexOf(lane: Scope): LaneIndex {
-    let index = lane.laneIndex
-    const firstHeld = this.ids[lane.laneHead]!
+  private indexOf(lane: number): LaneIndex {
+    let index = this.laneIndexes.get(lane)
+    const firstHeld = this.ids[this.laneHead[lane]!]!
     let slot: number
     if (
       index !== undefined &&
       index.lastId >= firstHeld &&
-      this.ids[index.lastSlot] === index.lastId
+      this.ids[index.lastSlot] === index.lastId &&
+      this.laneOf[index.lastSlot] === lane
     ) {
       // Up to date but for the queries that arrived since: they follow the last one indexed.
       slot = this.next[index.lastSlot]!
-      if (index.ids.length > 2 * lane.laneCount) {
+      if (index.ids.length > 2 * this.laneCount[lane]!) {
         // Mostly evicted: keep only what is still held.
-        const held = index.ids
-          .map((id, i) => [id, index!.starts[i]!] as const)
-          .filter(([id]) => id >= firstHeld)
-        index.ids = held.map(([id]) => id)
-        index.starts = held.map(([, start]) => start)
+        const ids: number[] = []
+        const starts: number[] = []
+        for (let i = 0; i < index.ids.length; i++) {
+          if (index.ids[i]! < firstHeld) continue
+          ids.push(index.ids[i]!)
+          starts.push(index.starts[i]!)
+        }
+        index.ids = ids
+        index.starts = starts
       }
     } else {
-      index = lane.laneIndex = { ids: [], starts: [], lastId: 0, lastSlot: -1 }
-      slot = lane.laneHead
+      index = { ids: [], starts: [], lastId: 0, lastSlot: -1 }
+      this.laneIndexes.set(lane, index)
+      slot = this.laneHead[lane]!
     }
     for (; slot >= 0; slot = this.next[slot]!) {
       const id = this.ids[slot]!
@@ -282,6 +370,26 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
       index.lastSlot = slot
     }
     return index
+  }
+
+  /** The earliest start among the lane's held queries. */
+  private startOf(lane: number): number {
+    if ((this.laneFlags[lane]! & 1) === 0) return this.laneStart[lane]!
+    let start = Infinity
+    if (this.laneCount[lane]! > LANE_INDEX_FROM) {
+      const index = this.indexOf(lane)
+      const firstHeld = this.ids[this.laneHead[lane]!]!
+      for (let i = 0; i < index.ids.length && start === Infinity; i++) {
+        if (index.ids[i]! >= firstHeld) start = index.starts[i]!
+      }
+    } else {
+      for (let slot = this.laneHead[lane]!; slot >= 0; slot = this.next[slot]!) {
+        if (this.starts[slot]! < start) start = this.starts[slot]!
+      }
+    }
+    this.laneStart[lane] = start
+    this.laneFlags[lane]! &= ~1
+    return start
   }
 
   private bar(slot: number, lane: number): TimelineBar {
@@ -302,7 +410,7 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
   }
 
   private bucketsOf(
-    slots: Slots,
+    slots: number[],
     lane: number,
     from: number,
     width: number,
@@ -338,49 +446,30 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
     }
   }
 
-  private describeLane(lane: Scope): TimelineLane {
+  private describeLane(lane: number): TimelineLane {
+    const scope = this.laneScope[lane]!
     const described: TimelineLane = {
-      id: lane.id,
-      name: lane.name ?? lane.id,
-      kind: lane.kind,
-      appId: lane.appId,
-      start: this.laneStart(lane),
-      end: lane.laneEnd,
-      queryCount: lane.laneCount,
+      id: scope.id,
+      name: scope.name ?? scope.id,
+      kind: scope.kind,
+      appId: scope.appId,
+      start: this.startOf(lane),
+      end: this.laneEnd[lane]!,
+      queryCount: this.laneCount[lane]!,
     }
-    const worst = FINDING_OF[lane.laneWorstFinding]
+    const worst = FINDING_OF[this.laneFlags[lane]! >> 2]
     if (worst !== undefined) described.worstFinding = worst
     return described
-  }
-
-  /** The earliest start among the lane's held queries. */
-  private laneStart(lane: Scope): number {
-    if (!lane.laneStartStale) return lane.laneStart
-    let start = Infinity
-    if (lane.laneCount > LANE_INDEX_FROM) {
-      const index = this.indexOf(lane)
-      const firstHeld = this.ids[lane.laneHead]!
-      for (let i = 0; i < index.ids.length && start === Infinity; i++) {
-        if (index.ids[i]! >= firstHeld) start = index.starts[i]!
-      }
-    } else {
-      for (let slot = lane.laneHead; slot >= 0; slot = this.next[slot]!) {
-        if (this.starts[slot]! < start) start = this.starts[slot]!
-      }
-    }
-    lane.laneStart = start
-    lane.laneStartStale = false
-    return start
   }
 
   private extent(): { start: number; end: number } {
     let start = Infinity
     let end = -Infinity
-    for (const lane of this.lanes) {
-      if (lane.laneCount === 0) continue
-      const laneStart = this.laneStart(lane)
+    for (const lane of this.order) {
+      if (this.laneCount[lane] === 0) continue
+      const laneStart = this.startOf(lane)
       if (laneStart < start) start = laneStart
-      if (lane.laneEnd > end) end = lane.laneEnd
+      if (this.laneEnd[lane]! > end) end = this.laneEnd[lane]!
     }
     return start === Infinity ? { start: 0, end: 0 } : { start, end }
   }
@@ -405,30 +494,6 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
     }
     return -1
   }
-
-  /** Forgets lanes whose every query was evicted, once there are many. */
-  private dropDeadLanes(): void {
-    if (this.deadLanes === 0 || this.deadLanes < this.lanes.length / 4) return
-    this.lanes = this.lanes.filter((lane) => {
-      if (lane.laneCount > 0) return true
-      clearLane(lane)
-      return false
-    })
-    this.deadLanes = 0
-  }
-}
-
-function clearLane(lane: Scope): void {
-  lane.inLanes = false
-  lane.laneHead = -1
-  lane.laneTail = -1
-  lane.laneCount = 0
-  lane.laneStart = Infinity
-  lane.laneStartStale = false
-  lane.laneEnd = -Infinity
-  lane.laneMaxDurationMs = 0
-  lane.laneWorstFinding = 0
-  lane.laneIndex = undefined
 }
 
 function lowerBound(values: number[], value: number): number {
