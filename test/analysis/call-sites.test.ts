@@ -26,4 +26,10 @@ describe('CallSites', () => {
     expect(sites.size).toBe(16)
     expect(sites.first()).toEqual({ file: '/app/x.ts', line: 5 })
   })
+  it('ranks places by the first 4,096 stacks and ignores the rest', () => {
+    const sites = new CallSites()
+    for (let i = 0; i < 4096; i++) sites.add([{ file: '/app/a.ts', line: 1 }])
+    for (let i = 0; i < 5000; i++) sites.add([{ file: '/app/b.ts', line: 2 }])
+    expect(sites.top()).toEqual([{ file: '/app/a.ts', line: 1 }])
+  })
 })

@@ -2,11 +2,13 @@
  * Call sites counted by place: the first frame of each query's stack (the agent puts the
  * app's own frame first), most frequent first. Agents sample stacks, so a count says how
  * often a place was seen among the queries that had one, not how often it ran. Bounded: past
- * MAX_CALL_SITES distinct places, new ones are not counted.
+ * MAX_CALL_SITES distinct places, new ones are not counted, and only the first MAX_SAMPLES
+ * stacks are counted (enough to rank the places; after that a query costs one comparison).
  */
 import type { StackFrame } from '../../shared/domain'
 
 const MAX_CALL_SITES = 16
+const MAX_SAMPLES = 4096
 
 interface Counted {
   frame: StackFrame
@@ -17,10 +19,13 @@ export class CallSites {
   private readonly byPlace = new Map<string, Counted>()
   /** The place counted last: a loop reports the same one again and again. */
   private last: Counted | undefined
+  private samples = 0
 
   add(stack: StackFrame[] | undefined): void {
-    const frame = stack?.[0]
+    if (stack === undefined || this.samples >= MAX_SAMPLES) return
+    const frame = stack[0]
     if (frame === undefined) return
+    this.samples++
     const last = this.last
     if (
       last !== undefined &&

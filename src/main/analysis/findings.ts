@@ -38,7 +38,7 @@ import { severityOf, severityRank, suggestionFor } from './suggestions'
 /** Queries of a group kept with their intervals (and listed in its finding). */
 export const MAX_GROUP_QUERIES = 1000
 /** Distinct values remembered per group; past it, new values are taken as new. */
-const MAX_GROUP_VALUES = 1024
+const MAX_GROUP_VALUES = 256
 /** Shapes followed per scope; a scope issuing more new shapes is not followed further. */
 const MAX_GROUPS_PER_SCOPE = 1000
 /** Findings kept; past it the oldest go (and are counted). */
