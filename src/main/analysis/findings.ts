@@ -14,11 +14,12 @@
  * - A small N+1 (2 or more values, under the threshold) seen in RECURRING_MIN_SCOPES scopes
  *   or more is a recurring insight for that shape, not a finding.
  *
- * Per scope the detector keeps one group per shape (on the Scope object: no lookup per
- * query); a shape seen a second time gets the rest — counts, the values seen (as hashes), the
- * first MAX_GROUP_QUERIES queries' ids and intervals. A finding is the live view of a
- * group: created when the group crosses its threshold, updated as the scope grows (same
- * id, count rising). When a scope closes its groups go, except those a finding holds.
+ * Per scope the detector keeps one entry per shape, in arrays on the Scope object (no lookup
+ * per query, few objects per request); a shape seen a second time gets a `Repeats` — counts,
+ * the values seen (as hashes), the first MAX_GROUP_QUERIES queries' ids and intervals. A
+ * finding is the live view of a Repeats: created when it crosses its threshold, updated as
+ * the scope grows (same id, count rising). When a scope closes its entries go, except the
+ * Repeats that findings hold.
  */
 import type {
   AnalysisSettings,
