@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import App from '@renderer/App.vue'
+import { useInspectorStore } from '@renderer/stores/inspector'
 import {
   FakeProfilerClient,
   mountOptions,
@@ -106,6 +107,18 @@ describe('the app shell', () => {
     expect(wrapper.text()).toContain('arrives with the session library work')
     await wrapper.get('[data-view="queries"]').trigger('click')
     expect(wrapper.find('[data-test="queries-scroller"]').exists()).toBe(true)
+  })
+
+  it('closes the query inspector when another view is shown', async () => {
+    const { wrapper } = await mountApp({ total: 10 })
+    await wrapper.get('[data-view="timeline"]').trigger('click')
+    const inspector = useInspectorStore()
+    await inspector.inspect(3)
+    expect(inspector.open).toBe(true)
+    await wrapper.get('[data-view="problems"]').trigger('click')
+    await flushPromises()
+    expect(inspector.open).toBe(false)
+    expect(wrapper.find('[data-test="query-detail"]').exists()).toBe(false)
   })
 
   it('shows the findings, slow and failed counts as badges, updated as the analysis changes', async () => {

@@ -63,6 +63,7 @@ const palette = {
   'n-plus-one': 'N1',
   duplicate: 'DUP',
   'write-loop': 'LOOP',
+  text: 'TEXT',
 } as TimelinePalette
 
 /** A render API over a 1 px = 1 ms, 22 px lane plot at the origin. */
@@ -133,6 +134,11 @@ describe('the timeline chart data', () => {
     }
     expect(tiny.shape.width).toBe(1.5)
     expect(tiny.style.fill).toBe('ERROR')
+    // The query open in the inspector is outlined.
+    const selected = renderBar(palette, () => 7)(params, api([10, 12.5, 10.5, 0, 0, 7])) as {
+      style: { stroke: string; fill: string }
+    }
+    expect(selected.style).toMatchObject({ fill: 'OK', stroke: 'TEXT' })
     // Off the plot: nothing.
     expect(render(params, api([2000, 2010, 10.5, 0, 0, 9]))).toBeFalsy()
   })

@@ -227,7 +227,11 @@ export function renderLane(palette: TimelinePalette): CustomSeriesRenderItem {
   }
 }
 
-export function renderBar(palette: TimelinePalette): CustomSeriesRenderItem {
+/** `selected`: the query open in the inspector, outlined. */
+export function renderBar(
+  palette: TimelinePalette,
+  selected: () => number | null = () => null,
+): CustomSeriesRenderItem {
   return (params, api): CustomSeriesRenderItemReturn => {
     const laneSize = api.size?.([0, 1]) as number[]
     const height = Math.min(BAR_HEIGHT, Math.abs(laneSize[1]) * 0.64)
@@ -243,14 +247,18 @@ export function renderBar(palette: TimelinePalette): CustomSeriesRenderItem {
     const status = api.value(3) as number
     const finding = FINDING_KINDS[api.value(4) as number]
     const statusFill = status === 2 ? palette.error : status === 1 ? palette.slow : undefined
+    const isSelected = api.value(5) === selected()
+    // Slow or failed and in a finding: both show, the finding as the outline; the query in
+    // the inspector is outlined in the text colour, above its neighbours.
+    const outline = isSelected ? palette.text : statusFill && finding ? palette[finding] : undefined
     return {
       type: 'rect',
       shape,
+      z2: isSelected ? 10 : 0,
       style: {
         fill: statusFill ?? (finding ? palette[finding] : palette.ok),
-        // Slow or failed and in a finding: both show, the finding as the outline.
-        stroke: statusFill && finding ? palette[finding] : undefined,
-        lineWidth: statusFill && finding ? 1.5 : 0,
+        stroke: outline,
+        lineWidth: outline ? 1.5 : 0,
       },
     }
   }
@@ -321,6 +329,7 @@ export interface ChartState {
 export function baseOption(
   palette: TimelinePalette,
   tooltip: (seriesId: string, dataIndex: number) => string,
+  selected: () => number | null = () => null,
 ): TimelineOption {
   const labelFormatter = (value: number): string => formatOffset(value)
   return {
@@ -416,7 +425,7 @@ export function baseOption(
       {
         type: 'custom',
         id: 'bars',
-        renderItem: renderBar(palette),
+        renderItem: renderBar(palette, selected),
         encode: { x: [0, 1], y: 2 },
         z: 3,
         data: [],
