@@ -104,7 +104,7 @@ describe('the timeline chart data', () => {
       }),
       T0 - 1000,
     )
-    expect(data).toEqual([[1100, 1300, 11.5, 42, 1, 3]])
+    expect(data).toEqual([[1100, 1300, 11.5, 42, 1, 3, 1]])
   })
 
   it('lists the lanes on screen, with the highlighted one marked and lanes outside the window blank', () => {

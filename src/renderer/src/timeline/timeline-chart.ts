@@ -4,7 +4,8 @@
  *   - `lanes`: the lane stripes, each lane's request span, the highlighted lane;
  *   - `bars`: one rect per query at its real start and duration, coloured by status, and
  *     by finding when the query is part of one (outlined when also slow or failed);
- *   - `buckets`: the core's aggregates when the window is too dense to draw query by query.
+ *   - `buckets`: the core's aggregates when the window is too dense to draw query by query,
+ *     as heat strips.
  * x is milliseconds from `origin` (small numbers keep sub-ms precision and make the axis
  * read "+1.25 s"); y is the lane index, with the plot showing `firstLane` to
  * `firstLane + visibleLanes` (fractional while scrolled), lane 0 at the top.
@@ -40,8 +41,6 @@ export const AXIS_HEIGHT = 24
 export const SLIDER_AREA = 38
 /** Queries shorter than a pixel still show. */
 const MIN_BAR_PX = 1.5
-/** A bucket's count is written inside it when it is at least this wide. */
-const MIN_LABEL_PX = 26
 
 export interface TimelinePalette {
   ok: string
@@ -119,8 +118,12 @@ export function barData(window: TimelineWindow, origin: EpochMs): number[][] {
   })
 }
 
-/** `buckets` series data: `[start, end, lane centre, count, errors, slow]`, in window order. */
+/**
+ * `buckets` series data: `[start, end, lane centre, count, errors, slow, density]`, in
+ * window order; density (0 to 1) is the count on a log scale against the window's fullest.
+ */
 export function bucketData(window: TimelineWindow, origin: EpochMs): number[][] {
+  const fullest = window.buckets.reduce((max, bucket) => Math.max(max, bucket.count), 1)
   return window.buckets.map((bucket) => [
     bucket.start - origin,
     bucket.end - origin,
@@ -128,6 +131,7 @@ export function bucketData(window: TimelineWindow, origin: EpochMs): number[][] 
     bucket.count,
     bucket.errors,
     bucket.slow,
+    Math.log(bucket.count + 1) / Math.log(fullest + 1),
   ])
 }
 
@@ -264,6 +268,10 @@ export function renderBar(
   }
 }
 
+/**
+ * A bucket as a strip whose opacity says how many queries it holds (a heat strip, no text:
+ * the tooltip has the numbers), red when one failed, amber when one was slow.
+ */
 export function renderBucket(palette: TimelinePalette): CustomSeriesRenderItem {
   return (params, api): CustomSeriesRenderItemReturn => {
     const laneSize = api.size?.([0, 1]) as number[]
@@ -277,38 +285,17 @@ export function renderBucket(palette: TimelinePalette): CustomSeriesRenderItem {
       height,
     )
     if (!shape) return null
-    const count = api.value(3) as number
     const fill =
       (api.value(4) as number) > 0
         ? palette.error
         : (api.value(5) as number) > 0
           ? palette.slow
           : palette.ok
-    const rect: CustomSeriesRenderItemReturn = {
+    return {
       type: 'rect',
       shape,
-      style: { fill, opacity: 0.55, stroke: fill, lineWidth: 1 },
+      style: { fill, opacity: 0.35 + 0.65 * (api.value(6) as number) },
     }
-    if (shape.width < MIN_LABEL_PX) return rect
-    return {
-      type: 'group',
-      children: [
-        rect,
-        {
-          type: 'text',
-          x: shape.x + shape.width / 2,
-          y: shape.y + shape.height / 2,
-          style: {
-            text: formatCount(count),
-            fill: palette.text,
-            font: `600 10px ${palette.font}`,
-            align: 'center',
-            verticalAlign: 'middle',
-          },
-          silent: true,
-        },
-      ],
-    } as CustomSeriesRenderItemReturn
   }
 }
 
