@@ -12,7 +12,25 @@ import { appRoot, builtDemoScript, defaultDataDir } from '../core/paths'
 import { loadOrCreateToken } from '../ingest/auth'
 import { DEFAULT_PORT } from '../server/server'
 import { readSessionFile, SessionFileError, writeSessionFile } from '../session/session-file'
-import { buildReport, formatTextReport } from '../report/report'
+import { analyzeSessionFile, buildReport, type BuildOptions } from '../report/report'
+import {
+  parseSections,
+  REPORT_FORMATS,
+  REPORT_KINDS,
+  reportOptions,
+  type ReportSection,
+} from '../report/options'
+import { renderReport } from '../report/render'
+import { chunked, writeReportFile } from '../report/write-file'
+import {
+  CHECK_FLAGS,
+  CHECK_LIMITS,
+  checkSession,
+  formatCheckResult,
+  type CheckLimits,
+} from '../report/check'
+import { compareSessions, formatDiffText } from '../report/diff'
+import { createRedactor } from '../session/redaction'
 import type { AnalysisSettings } from '../../shared/analysis'
 import { DEFAULT_ANALYSIS_SETTINGS } from '../../shared/analysis'
 import { analysisSettingsSchema } from '../../shared/api-schemas'
@@ -28,9 +46,19 @@ Commands:
       [--port N] [--host H] [--token T] [--data-dir D] [--capacity N] [analysis options]
   record --out FILE          record what agents send; write a session file on SIGINT/SIGTERM
       [--duration SECONDS] [--port N] [--host H] [--token T] [--data-dir D] [analysis options]
-  report FILE [--format text|json] [analysis options]
+  report FILE [--format text|markdown|json|html] [--kind summary|detailed]
+      [--sections a,b,c] [--out FILE] [--redact] [--drop-params] [analysis options]
                              the analysis (findings, statistics, slow and failed queries),
-                             the totals and the queries of a session file
+                             the totals and the queries of a session file; sections:
+                             summary, apps, findings, fingerprints, slow, failed, queries
+                             (default: the kind's; detailed has them all); --redact masks
+                             values bound to secret-looking names, --drop-params every parameter
+  check FILE [--max-n-plus-one N] [--max-duplicates N] [--max-slow N] [--max-failed N]
+      [analysis options]     exit 1 when a session is over a limit (printing which, the count
+                             and the worst query shapes with their call sites), 0 when within
+  diff A B [--format text|json] [analysis options]
+                             compare two session files: totals, query shapes (count and time),
+                             findings that appeared or disappeared, slow and failed queries
   sessions [--json] [--search TEXT] [--data-dir D]
                              list the session library (--search: name, note, app or SQL text)
   import FILE [--name NAME] [--data-dir D]
@@ -50,7 +78,7 @@ Analysis options (defaults in brackets):
   --burst-gap-ms MS          queries without a context: a pause this long ends a burst [${DEFAULT_ANALYSIS_SETTINGS.burstGapMs}]
 
 Agents connect to ws://127.0.0.1:${DEFAULT_PORT}/agent with the token from <data-dir>/token.
-Exit codes: 0 success, 2 bad usage or bad input.`
+Exit codes: 0 success, 1 check: a limit exceeded, 2 bad usage or bad input.`
 
 /** Bad usage or bad input: exit code 2 with a one-line message. */
 export class UsageError extends Error {}
@@ -98,6 +126,10 @@ export async function run(argv: string[], io: Output = stdio): Promise<number> {
         return await record(rest, io)
       case 'report':
         return await report(rest, io)
+      case 'check':
+        return await check(rest, io)
+      case 'diff':
+        return await diff(rest, io)
       case 'start':
         return await start(rest, io)
       case 'demo':
@@ -301,20 +333,118 @@ async function record(args: string[], io: Output): Promise<number> {
 async function report(args: string[], io: Output): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { format: { type: 'string', default: 'text' }, ...analysisOptions },
+    {
+      format: { type: 'string', default: 'text' },
+      kind: { type: 'string', default: 'detailed' },
+      sections: { type: 'string' },
+      out: { type: 'string' },
+      redact: { type: 'boolean', default: false },
+      'drop-params': { type: 'boolean', default: false },
+      ...analysisOptions,
+    },
     true,
   )
   if (positionals.length !== 1) throw new UsageError('report needs exactly one session FILE')
-  if (values.format !== 'text' && values.format !== 'json') {
-    throw new UsageError(`--format must be text or json, got "${values.format}"`)
+  const format = oneOf(values.format, REPORT_FORMATS, 'format')
+  const kind = oneOf(values.kind, REPORT_KINDS, 'kind')
+  let sections: ReportSection[] | undefined
+  try {
+    sections = values.sections === undefined ? undefined : parseSections(values.sections)
+  } catch (error) {
+    throw new UsageError(`--sections: ${(error as Error).message}`)
+  }
+  const out = values.out === undefined ? undefined : writableFile(values.out)
+  const settings = analysisSettings(values)
+  const options = reportOptions(kind, sections)
+  const session = await readSessionFile(resolve(positionals[0]!))
+
+  const build: BuildOptions = { queries: options.sections.includes('queries') }
+  if (values.redact || values['drop-params']) {
+    build.redaction = {
+      // --drop-params alone drops parameters and masks nothing else.
+      redactor: createRedactor({
+        apps: session.apps,
+        dropParams: values['drop-params'],
+        ...(values.redact ? {} : { rules: [], sqlLiterals: false }),
+      }),
+      secrets: values.redact,
+      droppedParams: values['drop-params'],
+    }
+  }
+  const lines = renderReport(buildReport(session, settings, build), format, options)
+  if (out === undefined) {
+    printLines(io, lines)
+  } else {
+    await writeReportFile(out, lines).catch((error: NodeJS.ErrnoException) => {
+      // A file-system refusal (EACCES, ENOSPC, ...) is bad input; anything else is a bug.
+      throw error.code ? new UsageError(`cannot write ${out}: ${error.message}`) : error
+    })
+    io.out(`Wrote the ${kind} ${format} report (${options.sections.join(', ')}) to ${out}.`)
+  }
+  return 0
+}
+
+async function check(args: string[], io: Output): Promise<number> {
+  const limitOptions = Object.fromEntries(
+    CHECK_LIMITS.map((limit) => [CHECK_FLAGS[limit], { type: 'string' }]),
+  ) as Record<(typeof CHECK_FLAGS)[keyof typeof CHECK_FLAGS], { type: 'string' }>
+  const { values, positionals } = parse(args, { ...limitOptions, ...analysisOptions }, true)
+  if (positionals.length !== 1) throw new UsageError('check needs exactly one session FILE')
+  const limits: CheckLimits = {}
+  for (const limit of CHECK_LIMITS) {
+    const flag = CHECK_FLAGS[limit]
+    const max = integerOption(values[flag], flag, 0, 1_000_000_000)
+    if (max !== undefined) limits[limit] = max
   }
   const settings = analysisSettings(values)
-  const session = await readSessionFile(resolve(positionals[0]!))
-  const built = buildReport(session, settings)
-  io.out(
-    values.format === 'json' ? JSON.stringify(built, null, 2) : formatTextReport(built).trimEnd(),
+  const file = resolve(positionals[0]!)
+  const result = checkSession(analyzeSessionFile(await readSessionFile(file), settings), limits)
+  printLines(io, formatCheckResult(result, positionals[0]!))
+  return result.passed ? 0 : 1
+}
+
+async function diff(args: string[], io: Output): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { format: { type: 'string', default: 'text' }, ...analysisOptions },
+    true,
   )
+  if (positionals.length !== 2) throw new UsageError('diff needs two session files, A and B')
+  const format = oneOf(values.format, ['text', 'json'] as const, 'format')
+  const settings = analysisSettings(values)
+  const [before, after] = await Promise.all(
+    positionals.map(async (file) =>
+      analyzeSessionFile(await readSessionFile(resolve(file)), settings),
+    ),
+  )
+  const compared = compareSessions(before!, after!)
+  printLines(io, format === 'json' ? [JSON.stringify(compared, null, 2)] : formatDiffText(compared))
   return 0
+}
+
+/** A value of a fixed list, or a usage error naming the list. */
+function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`--${flag} must be ${allowed.join(', ')}; got "${value}"`)
+  }
+  return value as T
+}
+
+/** An output path whose folder exists. */
+function writableFile(path: string): string {
+  const file = resolve(path)
+  if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) {
+    throw new UsageError(`cannot write ${file}: folder ${dirname(file)} does not exist`)
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new UsageError(`cannot write ${file}: it is a folder`)
+  }
+  return file
+}
+
+/** Prints lines in chunks (each `io.out` call adds the last line break). */
+function printLines(io: Output, lines: Iterable<string>): void {
+  for (const chunk of chunked(lines)) io.out(chunk.slice(0, -1))
 }
 
 /**

@@ -53,12 +53,12 @@ export interface CheckResult {
 const OFFENDERS = 5
 const CALL_SITES = 3
 
-export const CHECK_FLAGS: Record<CheckLimit, string> = {
+export const CHECK_FLAGS = {
   'n-plus-one': 'max-n-plus-one',
   duplicates: 'max-duplicates',
   slow: 'max-slow',
   failed: 'max-failed',
-}
+} as const satisfies Record<CheckLimit, string>
 
 const NOUNS: Record<CheckLimit, [string, string]> = {
   'n-plus-one': ['N+1 finding', 'N+1 findings'],

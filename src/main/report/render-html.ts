@@ -17,6 +17,7 @@ import {
   isoTime,
   KIND_TITLE,
   paramsWords,
+  redactionWords,
   scopeWords,
 } from './wording'
 
@@ -71,6 +72,8 @@ export function* renderHtmlReport(report: Report, options: ReportOptions): Gener
   yield '<header>'
   yield `<h1>${e(title)}</h1>`
   yield `<p class="muted">Recorded ${isoTime(session.startedAt)} – ${isoTime(session.endedAt)} · ${options.kind} report</p>`
+  const redaction = redactionWords(report)
+  if (redaction) yield `<p>${e(redaction)}</p>`
   yield `<nav>${options.sections.map((section) => `<a href="#${section}">${SECTION_TITLES[section]}</a>`).join('')}</nav>`
   yield '</header>'
   if (view.has('summary')) yield* summary(view)

@@ -17,6 +17,7 @@ import {
   KIND_TITLE,
   oneLine,
   paramsWords,
+  redactionWords,
   scopeWords,
 } from './wording'
 
@@ -26,6 +27,8 @@ export function* renderMarkdownReport(report: Report, options: ReportOptions): G
   yield `# FastORM Profiler report — session ${markdownText(session.name ?? session.id)}`
   yield ''
   yield `Recorded ${isoTime(session.startedAt)} – ${isoTime(session.endedAt)}.`
+  const redaction = redactionWords(report)
+  if (redaction) yield* ['', redaction]
   if (view.has('summary')) yield* summary(view)
   if (view.has('apps')) yield* apps(view)
   if (view.has('findings')) yield* findings(view)

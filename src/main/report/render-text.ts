@@ -16,6 +16,7 @@ import {
   KIND_TITLE,
   oneLine,
   paramsWords,
+  redactionWords,
   scopeWords,
 } from './wording'
 
@@ -24,6 +25,8 @@ export function* renderTextReport(report: Report, options: ReportOptions): Gener
   const { session } = report
   yield `FastORM Profiler report — session ${flat(session.name ?? session.id)}`
   yield `Recorded ${isoTime(session.startedAt)} – ${isoTime(session.endedAt)}`
+  const redaction = redactionWords(report)
+  if (redaction) yield redaction
   if (view.has('summary')) yield* summary(view)
   if (view.has('apps')) yield* apps(view)
   if (view.has('findings')) yield* findings(view)

@@ -34,6 +34,8 @@ export interface ReportQuery {
 export interface Report extends Omit<AnalyzedSession, 'health'> {
   format: 'fastorm-profiler-report'
   version: 1
+  /** Present when the SQL, parameters and error messages shown were redacted. */
+  redacted?: { secrets: boolean; droppedParams: boolean }
   apps: Pick<AppInfo, 'id' | 'name' | 'runtime' | 'orm' | 'dbSystem' | 'pid'>[]
   /** Every query of the session in id order (empty when built without them). */
   queries: ReportQuery[]
@@ -88,17 +90,38 @@ export function analyzeSessionFile(
   }
 }
 
+/**
+ * Takes secrets out of a query as it is shown (`createRedactor` in session/redaction.ts is
+ * one): what the report prints of each query, and raw SQL quoted elsewhere.
+ */
+export interface ReportRedactor {
+  (query: QueryRecord): QueryRecord
+  sql(text: string, appId?: string): string
+}
+
+export interface BuildOptions {
+  /** Whether to list every query (`queries`); false leaves the list empty. */
+  queries?: boolean
+  /**
+   * Applied to what the report shows, after the analysis: redacting before it would make
+   * an N+1 over secret values look like one value repeated (a duplicate).
+   */
+  redaction?: { redactor: ReportRedactor; secrets: boolean; droppedParams: boolean }
+}
+
 export function buildReport(
   session: SessionFile,
   settings: Partial<AnalysisSettings> = {},
-  { queries: withQueries = true }: { queries?: boolean } = {},
+  { queries: withQueries = true, redaction }: BuildOptions = {},
 ): Report {
   // Health stays out of the report until the health checks define what it shows.
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { health, ...analyzed } = analyzeSessionFile(session, settings)
   const appNames = new Map(session.apps.map((app) => [app.id, app.name]))
+  const redact = redaction?.redactor
   const queries: ReportQuery[] = withQueries
-    ? session.queries.map((query) => {
+    ? session.queries.map((original) => {
+        const query = redact ? redact(original) : original
         const frame = query.stack?.[0]
         return {
           id: query.id,
@@ -114,9 +137,13 @@ export function buildReport(
         }
       })
     : []
+  const shown = redact ? redactAnalysis(analyzed, redact) : analyzed
   return {
     format: 'fastorm-profiler-report',
     version: 1,
+    ...(redaction
+      ? { redacted: { secrets: redaction.secrets, droppedParams: redaction.droppedParams } }
+      : {}),
     session: analyzed.session,
     settings: analyzed.settings,
     summary: analyzed.summary,
@@ -129,11 +156,43 @@ export function buildReport(
       pid,
     })),
     fingerprints: analyzed.fingerprints,
-    findings: analyzed.findings,
+    findings: shown.findings,
     insights: analyzed.insights,
-    slowQueries: analyzed.slowQueries,
-    failedQueries: analyzed.failedQueries,
+    slowQueries: shown.slowQueries,
+    failedQueries: shown.failedQueries,
     queries,
+  }
+}
+
+/**
+ * The raw SQL and error messages the analysis quotes, redacted: an N+1's source query, slow
+ * and failed queries. Shapes need nothing: their values are already `?`.
+ */
+function redactAnalysis(
+  analyzed: Omit<AnalyzedSession, 'health'>,
+  redact: ReportRedactor,
+): Pick<AnalyzedSession, 'findings' | 'slowQueries' | 'failedQueries'> {
+  return {
+    findings: analyzed.findings.map((finding) =>
+      finding.sourceSql === undefined
+        ? finding
+        : { ...finding, sourceSql: redact.sql(finding.sourceSql, finding.scope.appId) },
+    ),
+    slowQueries: analyzed.slowQueries.map((slow) => ({
+      ...slow,
+      sql: redact.sql(slow.sql, slow.appId),
+    })),
+    failedQueries: analyzed.failedQueries.map((failed) => {
+      const { sql, error } = redact({
+        id: failed.queryId,
+        appId: failed.appId,
+        sql: failed.sql,
+        startTime: failed.startTime,
+        durationMs: failed.durationMs,
+        error: failed.error,
+      })
+      return { ...failed, sql, error: error ?? failed.error }
+    }),
   }
 }
 
@@ -149,10 +208,13 @@ const SECTION_FIELDS: Record<ReportSection, (keyof Report)[]> = {
 }
 
 /** The JSON report of the chosen sections: fields of the others are left out. */
-export type ReportDocument = Pick<Report, 'format' | 'version' | 'session' | 'settings'> & {
+export type ReportDocument = Pick<
+  Report,
+  'format' | 'version' | 'redacted' | 'session' | 'settings'
+> & {
   kind: ReportKind
   sections: ReportSection[]
-} & Partial<Omit<Report, 'format' | 'version' | 'session' | 'settings'>>
+} & Partial<Omit<Report, 'format' | 'version' | 'redacted' | 'session' | 'settings'>>
 
 export function reportDocument(report: Report, options: ReportOptions): ReportDocument {
   const document: ReportDocument = {
@@ -160,6 +222,7 @@ export function reportDocument(report: Report, options: ReportOptions): ReportDo
     version: report.version,
     kind: options.kind,
     sections: [...options.sections],
+    ...(report.redacted ? { redacted: report.redacted } : {}),
     session: report.session,
     settings: report.settings,
   }

@@ -4,6 +4,7 @@
  * returns plain text; escaping for Markdown or HTML is the renderer's job.
  */
 import type { Finding, FindingKind } from '../../shared/analysis'
+import type { Report } from './report'
 import type { StackFrame } from '../../shared/domain'
 import { formatFrame } from '../analysis/call-sites'
 
@@ -77,4 +78,15 @@ export function errorWords(error: { type?: string; message: string }): string {
 /** `(top 10 of 42)` when a list was cut, '' when it was not. */
 export function cutWords(shown: number, total: number): string {
   return total > shown ? ` (top ${shown} of ${total})` : ''
+}
+
+/** What was taken out of a redacted report, or undefined when nothing was. */
+export function redactionWords(report: Pick<Report, 'redacted'>): string | undefined {
+  const { redacted } = report
+  if (!redacted) return undefined
+  const parts = [
+    redacted.secrets ? 'values bound to secret-looking names masked' : undefined,
+    redacted.droppedParams ? 'every parameter dropped' : undefined,
+  ].filter(Boolean)
+  return parts.length > 0 ? `Redacted: ${parts.join('; ')}.` : undefined
 }
