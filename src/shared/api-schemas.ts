@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { MAX_PAGE_SIZE, type RequestChannel } from './api'
+import { EXPORT_FORMATS, REPORT_KINDS, REPORT_SECTIONS } from './library'
 
 const queryPageRequest = z.object({
   offset: z.number().int().nonnegative(),
@@ -45,6 +46,34 @@ const timelineRequest = z.object({
   maxBars: z.number().int().min(1).max(100_000),
 })
 
+const sessionId = z.string().min(1).max(200)
+
+const libraryListOptions = z
+  .object({
+    search: z.string().max(1000).optional(),
+    limit: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict()
+
+const retentionLimit = (max: number) => z.number().positive().max(max).nullable().optional()
+const retentionSettings = z
+  .object({
+    maxAgeDays: retentionLimit(36_500),
+    maxTotalBytes: retentionLimit(2 ** 50),
+  })
+  .strict()
+
+const exportRequest = z
+  .object({
+    id: sessionId,
+    format: z.enum(EXPORT_FORMATS),
+    kind: z.enum(REPORT_KINDS).optional(),
+    sections: z.array(z.enum(REPORT_SECTIONS)).max(REPORT_SECTIONS.length).optional(),
+    redact: z.boolean().optional(),
+    dropParams: z.boolean().optional(),
+  })
+  .strict()
+
 export const requestArgsSchemas: { [C in RequestChannel]: z.ZodType } = {
   'status.get': z.tuple([]),
   'connect.info': z.tuple([]),
@@ -61,6 +90,21 @@ export const requestArgsSchemas: { [C in RequestChannel]: z.ZodType } = {
   'analysis.settings.get': z.tuple([]),
   'analysis.settings.set': z.tuple([analysisSettingsSchema]),
   'timeline.window': z.tuple([timelineRequest]),
+  'library.list': z.tuple([libraryListOptions]),
+  'library.get': z.tuple([sessionId]),
+  'library.queries': z.tuple([
+    sessionId,
+    z.number().int().nonnegative(),
+    z.number().int().min(0).max(MAX_PAGE_SIZE),
+  ]),
+  'library.query': z.tuple([sessionId, z.number().int().positive()]),
+  // Lengths past the store's own limits are its to refuse, with its own message.
+  'library.rename': z.tuple([sessionId, z.string().max(1000)]),
+  'library.note': z.tuple([sessionId, z.string().max(100_000)]),
+  'library.delete': z.tuple([sessionId]),
+  'library.storage': z.tuple([]),
+  'library.retention.set': z.tuple([retentionSettings]),
+  'library.export': z.tuple([exportRequest]),
 }
 
 export function isRequestChannel(value: unknown): value is RequestChannel {

@@ -24,6 +24,16 @@ import type {
   TimelineWindow,
 } from './analysis'
 import type { ProfilerStatus, QueryRecord, QueryRow } from './domain'
+import type {
+  ExportProgress,
+  ExportRequest,
+  ExportResult,
+  LibraryListOptions,
+  LibraryStorage,
+  RetentionSettings,
+  StoredSessionDetail,
+  StoredSessionSummary,
+} from './library'
 
 export interface QueryPageRequest {
   /** Index of the first row wanted, in the (filtered) list, oldest first. */
@@ -76,6 +86,30 @@ export interface RequestChannels {
   'analysis.settings.get': { args: []; result: AnalysisSettings }
   'analysis.settings.set': { args: [settings: Partial<AnalysisSettings>]; result: AnalysisSettings }
   'timeline.window': { args: [request: TimelineRequest]; result: TimelineWindow }
+  // The session library (src/main/store). Each answers "library unavailable: <why>" when
+  // the core runs without one, except `library.storage`, which says why instead.
+  'library.list': { args: [options: LibraryListOptions]; result: StoredSessionSummary[] }
+  'library.get': { args: [id: string]; result: StoredSessionDetail | null }
+  /** A page of a stored session's queries as table rows, oldest first; null if unknown. */
+  'library.queries': {
+    args: [id: string, offset: number, limit: number]
+    result: QueryPage | null
+  }
+  /** One stored query with every field; null if unknown. */
+  'library.query': { args: [id: string, queryId: number]; result: QueryRecord | null }
+  /** False when there is no such session. */
+  'library.rename': { args: [id: string, name: string]; result: boolean }
+  'library.note': { args: [id: string, note: string]; result: boolean }
+  /** False when there is no such session; refused for the session being recorded. */
+  'library.delete': { args: [id: string]; result: boolean }
+  'library.storage': { args: []; result: LibraryStorage }
+  /** Saves the setting and applies it at once (sessions beyond it are deleted). */
+  'library.retention.set': {
+    args: [retention: Partial<RetentionSettings>]
+    result: RetentionSettings
+  }
+  /** A stored or the live session as a session file or a report (see ExportResult). */
+  'library.export': { args: [request: ExportRequest]; result: ExportResult }
 }
 
 /** Events pushed by the core: channel -> payload. */
@@ -86,6 +120,8 @@ export interface EventChannels {
   'queries.changed': { total: number; lastId: number }
   /** Statistics or findings changed (throttled); views refetch what they show. */
   'analysis.changed': { summary: AnalysisSummary }
+  /** How far an export is (at most every 100 ms while it runs). */
+  'export.progress': ExportProgress
 }
 
 export type RequestChannel = keyof RequestChannels
@@ -100,12 +136,41 @@ export const REQUEST_CHANNELS = [
   'queries.get',
   'session.clear',
   'demo.start',
+  'analysis.summary',
+  'analysis.fingerprints',
+  'analysis.findings',
+  'analysis.finding',
+  'analysis.slow',
+  'analysis.failed',
+  'analysis.settings.get',
+  'analysis.settings.set',
+  'timeline.window',
+  'library.list',
+  'library.get',
+  'library.queries',
+  'library.query',
+  'library.rename',
+  'library.note',
+  'library.delete',
+  'library.storage',
+  'library.retention.set',
+  'library.export',
 ] as const satisfies readonly RequestChannel[]
 
 export const EVENT_CHANNELS = [
   'status',
   'queries.changed',
+  'analysis.changed',
+  'export.progress',
 ] as const satisfies readonly EventChannel[]
+
+// The lists are what the preload and the IPC bridge allow: a channel missing here would work
+// in browser mode and be refused in Electron. These fail to compile until each is listed.
+type Unlisted<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : Exclude<All, Listed>
+const everyRequestListed: Unlisted<RequestChannel, (typeof REQUEST_CHANNELS)[number]> = true
+const everyEventListed: Unlisted<EventChannel, (typeof EVENT_CHANNELS)[number]> = true
+void everyRequestListed
+void everyEventListed
 
 export const MAX_PAGE_SIZE = 1000
 

@@ -9,6 +9,7 @@ import { createDemoLauncher } from './demo-launcher'
 import { builtRendererDir, defaultDataDir } from './paths'
 import { isValidTokenFormat, loadOrCreateToken } from '../ingest/auth'
 import { startServer, type RunningServer } from '../server/server'
+import { DownloadShelf } from '../export/downloads'
 import type { SessionLibrary, StoreOptions } from '../store'
 
 export interface CoreOptions {
@@ -59,6 +60,19 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     analysis: options.analysis,
     startDemo: () => demo.start(),
   })
+  // Browser mode's exports are downloads; the Electron shell answers exports itself.
+  const downloads = new DownloadShelf()
+  profiler.setExportDestination(async (job) => {
+    const file = downloads.reservePath()
+    try {
+      const bytes = await job.write(file)
+      const url = downloads.add({ file, fileName: job.fileName, contentType: job.contentType })
+      return { kind: 'download', url, fileName: job.fileName, bytes }
+    } catch (error) {
+      await downloads.done(file)
+      throw error
+    }
+  })
   const server = await startServer({
     profiler,
     token,
@@ -66,6 +80,7 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     host: options.host,
     maxPayload: options.maxPayload,
     uiDir,
+    downloads,
   })
   endpoint = { agentUrl: server.agentUrl, token }
   let library: SessionLibrary | undefined
@@ -80,6 +95,7 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     )
     library = started.library
     libraryError = started.error
+    profiler.setLibrary(library?.store, libraryError)
   }
 
   return {
@@ -94,8 +110,10 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     async close() {
       demo.stop()
       profiler.dispose()
+      profiler.setLibrary(undefined, 'the profiler is shutting down')
       await server.close()
       await library?.close()
+      downloads.close()
     },
   }
 }

@@ -24,12 +24,16 @@ import type {
   QueryRow,
   SessionCounters,
 } from '../../shared/domain'
+import type { ExportProgress, ExportRequest, ExportResult } from '../../shared/library'
 import type { HelloMessage } from '../../shared/protocol/v1'
 import type { IngestSink } from '../ingest/agent-connection'
 import { Analyzer, unknownApp } from '../analysis/analyzer'
 import { LiveSession, toRow, type NewQuery } from '../session/live-session'
+import { prepareExport, type ExportJob } from '../export/session-export'
+import type { SessionStore } from '../store/session-store'
 import { connectSnippets } from './snippets'
 import { RateMeter } from './rate-meter'
+import { LIBRARY_OFF, libraryHandlers, openStore } from './library-api'
 
 export interface ProfilerOptions {
   /** Most queries the live session holds; the oldest are evicted (and counted) past it. */
@@ -42,10 +46,14 @@ export interface ProfilerOptions {
 
 type Listener<C extends EventChannel> = (payload: EventChannels[C]) => void
 
+/** Where `library.export` puts what it writes: a download, a file the user picked, ... */
+export type ExportDestination = (job: ExportJob) => Promise<ExportResult>
+
 const QUERIES_CHANGED_INTERVAL_MS = 100
 const STATUS_INTERVAL_MS = 500
 /** Views refetch statistics and findings on this event: a little slower than the table's. */
 const ANALYSIS_CHANGED_INTERVAL_MS = 250
+const EXPORT_PROGRESS_INTERVAL_MS = 100
 
 export class Profiler implements IngestSink {
   sessionId = randomUUID()
@@ -65,6 +73,11 @@ export class Profiler implements IngestSink {
   private analysisTimer: NodeJS.Timeout | undefined
   private endpoint: { agentUrl: string; token: string } = { agentUrl: '', token: '' }
   private readonly startDemo: (() => DemoStatus) | undefined
+  /** The session library, set by startCore once it opens (see library-api.ts). */
+  libraryStore: SessionStore | undefined
+  /** Why there is no library. */
+  libraryError = LIBRARY_OFF
+  private exportDestination: ExportDestination | undefined
 
   constructor(options: ProfilerOptions = {}) {
     this.session = new LiveSession(options.capacity)
@@ -93,7 +106,41 @@ export class Profiler implements IngestSink {
       'analysis.settings.get': () => ({ ...this.analyzer.settings }),
       'analysis.settings.set': (settings) => this.setAnalysisSettings(settings),
       'timeline.window': (request) => this.analyzer.timelineWindow(request),
+      ...libraryHandlers(this),
     }
+  }
+
+  /** Hands the Profiler the open library, or takes it back (`undefined`, with why). */
+  setLibrary(store: SessionStore | undefined, error?: string): void {
+    this.libraryStore = store
+    this.libraryError = store ? '' : (error ?? LIBRARY_OFF)
+  }
+
+  /** Sets where `library.export` writes (browser mode: the download shelf). */
+  setExportDestination(destination: ExportDestination | undefined): void {
+    this.exportDestination = destination
+  }
+
+  /**
+   * An export of the live session (`'live'`) or a stored one, ready to write anywhere; it
+   * pushes `export.progress` as it reads the queries. The Electron shell writes it where its
+   * save dialog says; `library.export` hands it to the export destination.
+   */
+  prepareExport(request: ExportRequest): Promise<ExportJob> {
+    let last = 0
+    const progress = (done: number, total: number): void => {
+      const now = Date.now()
+      if (done < total && now - last < EXPORT_PROGRESS_INTERVAL_MS) return
+      last = now
+      const payload: ExportProgress = { id: request.id, format: request.format, done, total }
+      this.emit('export.progress', payload)
+    }
+    return prepareExport(request, { live: this, store: () => openStore(this) }, progress)
+  }
+
+  async exportSession(request: ExportRequest): Promise<ExportResult> {
+    if (!this.exportDestination) throw new Error('exports cannot be saved from here')
+    return this.exportDestination(await this.prepareExport(request))
   }
 
   /** Called once the server listens, so the Connect dialog can show the real URL and token. */

@@ -3,12 +3,15 @@
  * - `GET /agent` upgrade: the agent endpoint (token in `Authorization: Bearer`, no Origin);
  * - `GET /rpc` upgrade: the browser-mode API (token in `?token=` or the cookie set with the
  *   page, and only from the page's own origin);
- * - `GET /` and `/assets/*`: the built renderer, for browser mode.
+ * - `GET /` and `/assets/*`: the built renderer, for browser mode;
+ * - `GET /download/<id>`: an export, once, as an attachment (token as for the page).
  * Every request and upgrade must first name an allowed Host (see request-guard.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { readFile } from 'node:fs/promises'
+import { pipeline } from 'node:stream/promises'
+import { createReadStream } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
 import { extname, resolve, sep } from 'node:path'
 import { WebSocketServer } from 'ws'
 import type { Profiler } from '../core/profiler'
@@ -16,6 +19,7 @@ import { handleAgentConnection } from '../ingest/agent-connection'
 import { bearerToken, tokensMatch } from '../ingest/auth'
 import { allowedHostNames, checkHost, isOwnOrigin } from '../ingest/request-guard'
 import { handleRpcConnection } from './rpc'
+import { DOWNLOAD_PATH_PREFIX, type DownloadShelf } from '../export/downloads'
 
 export const DEFAULT_PORT = 7420
 export const DEFAULT_HOST = '127.0.0.1'
@@ -31,6 +35,8 @@ export interface ServerOptions {
   maxPayload?: number
   /** The built renderer (`out/renderer`); without it the server only takes agents and RPC. */
   uiDir?: string
+  /** Browser mode's exports, served once each from `/download/<id>`. */
+  downloads?: DownloadShelf
 }
 
 export interface RunningServer {
@@ -85,7 +91,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = createServer((request, response) => {
     const host = checkHost(request, allowedNames, port)
     if (!host.ok) return sendText(response, host.status, host.reason)
-    serveUi(request, response, options.uiDir, token).catch(() => {
+    const serve = request.url?.startsWith(DOWNLOAD_PATH_PREFIX)
+      ? serveDownload(request, response, options.downloads, token)
+      : serveUi(request, response, options.uiDir, token)
+    serve.catch(() => {
       if (!response.headersSent) sendText(response, 500, 'internal error')
       else response.destroy()
     })
@@ -188,6 +197,49 @@ function readCookie(request: IncomingMessage, name: string): string | undefined 
     if (key === name) return decodeURIComponent(value.join('='))
   }
   return undefined
+}
+
+/**
+ * An export, to the page that asked for it: the token (the page's cookie) and the one-time
+ * id both needed. Always an attachment, so an HTML report is saved, never shown in (and
+ * never able to script) the profiler's own origin.
+ */
+async function serveDownload(
+  request: IncomingMessage,
+  response: ServerResponse,
+  downloads: DownloadShelf | undefined,
+  token: string,
+): Promise<void> {
+  if (request.method !== 'GET') return sendText(response, 405, 'method not allowed')
+  const url = new URL(request.url ?? '/', 'http://localhost')
+  const presented = url.searchParams.get('token') ?? readCookie(request, TOKEN_COOKIE)
+  // Checked before the id is taken, so a request without the token cannot spend it.
+  if (!tokensMatch(token, presented)) return sendText(response, 401, 'missing or wrong token')
+  const download = downloads?.take(url.pathname)
+  if (!download) return sendText(response, 404, 'no such download (each is served once)')
+  try {
+    const { size } = await stat(download.file)
+    response.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': download.contentType,
+      'Content-Length': String(size),
+      'Content-Disposition': attachment(download.fileName),
+      'Cache-Control': 'no-store',
+    })
+    await pipeline(createReadStream(download.file), response)
+  } finally {
+    await downloads!.done(download.file)
+  }
+}
+
+/** RFC 6266: an ASCII fallback name, and the real one in UTF-8 for the browsers that read it. */
+function attachment(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_')
+  const encoded = encodeURIComponent(fileName).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`
 }
 
 /**

@@ -3,14 +3,17 @@
  * and the core's pushed events forwarded to the window. Nothing else imports ipcMain.
  * Every call is checked: it must come from our window's top frame showing our own page,
  * and its arguments must pass the same schemas the browser-mode RPC uses.
+ * `library.export` is answered here rather than by the core: it opens the save dialog.
  */
-import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron'
+import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron'
 import { pathToFileURL } from 'node:url'
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../../shared/api'
+import type { ExportRequest } from '../../shared/library'
 import { requestArgsSchemas } from '../../shared/api-schemas'
 import type { Profiler } from '../core/profiler'
 import { describeZodError } from '../ingest/agent-connection'
 import { invoke } from '../server/rpc'
+import { exportWithSaveDialog } from './export-dialog'
 import { RENDERER_INDEX } from './window'
 
 const OWN_PAGE = pathToFileURL(RENDERER_INDEX).href
@@ -47,6 +50,14 @@ export function registerIpc(profiler: Profiler, window: BrowserWindow): void {
       const parsed = requestArgsSchemas[channel].safeParse(args)
       if (!parsed.success) throw new Error(`${channel}: ${describeZodError(parsed.error)}`)
       if (!currentProfiler) throw new Error('the profiler is not running')
+      if (channel === 'library.export') {
+        const [request] = parsed.data as [ExportRequest]
+        return exportWithSaveDialog(
+          BrowserWindow.fromWebContents(event.sender),
+          currentProfiler,
+          request,
+        )
+      }
       return invoke(currentProfiler, channel, parsed.data as unknown[])
     })
   }

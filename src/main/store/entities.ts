@@ -18,8 +18,9 @@
  * references and a public `id` (the live session's UUID).
  */
 import { EntitySchema } from 'typeorm'
+import type { StoredSessionStatus } from '../../shared/library'
 
-export type StoredSessionStatus = 'recording' | 'complete' | 'recovered'
+export type { StoredSessionStatus }
 
 export interface SessionRow {
   key: number

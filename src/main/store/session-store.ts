@@ -318,6 +318,24 @@ export class SessionStore {
     return { total: session.queryCount, offset: start, rows: raw.map(toQueryRecord) }
   }
 
+  /** One query of a session with every field as recorded; null if either is unknown. */
+  query(id: string, queryId: number): QueryRecord | null {
+    const raw = this.db
+      .prepare(
+        `SELECT q.id, q.app_id AS appId, s.sql, q.params, q.start_time AS startTime,
+           q.duration_ms AS durationMs, q.rows, q.error_type AS errorType,
+           q.error_message AS errorMessage, q.connection_id AS connectionId,
+           q.context_id AS contextId, q.context_name AS contextName, k.frames AS stack
+         FROM sessions x
+         JOIN queries q ON q.session_key = x.key AND q.id = ?
+         JOIN statements s ON s.session_key = q.session_key AND s.id = q.statement_id
+         LEFT JOIN stacks k ON k.session_key = q.session_key AND k.id = q.stack_id
+         WHERE x.id = ?`,
+      )
+      .get(queryId, id) as RawStoredQuery | undefined
+    return raw ? toQueryRecord(raw) : null
+  }
+
   /** Renames a session; false when there is no such session. */
   async rename(id: string, name: string): Promise<boolean> {
     const trimmed = name.trim()

@@ -1,0 +1,163 @@
+/**
+ * The session library as the renderer and the CLI see it: plain transfer objects (never
+ * entity instances), so they cross IPC, the browser-mode RPC and `sessions --json`
+ * unchanged. The store (src/main/store) produces them; `library.*` channels carry them.
+ *
+ * Also the export contract (`library.export`): a session, stored or live, written as a
+ * session file or a report, to a file the user picked (Electron) or as a download (browser).
+ */
+import type { Severity } from './analysis'
+import type { AppInfo, EpochMs, QueryRecord } from './domain'
+
+/** `recording` while the recorder writes it; `recovered` when a crash ended it. */
+export type StoredSessionStatus = 'recording' | 'complete' | 'recovered'
+
+/** Overall health of a session; null until the health work stores it. */
+export type StoredHealth = 'ok' | Severity | null
+
+/** One line of the library list. */
+export interface StoredSessionSummary {
+  id: string
+  name: string
+  note: string
+  /** Distinct names of the apps that sent queries, in the order they connected. */
+  appNames: string[]
+  startedAt: EpochMs
+  /** When it ended; for a session still recording, null. */
+  endedAt: EpochMs | null
+  /** Until the end, or until the last write while recording. */
+  durationMs: number
+  status: StoredSessionStatus
+  /** Queries stored. */
+  queryCount: number
+  failedCount: number
+  /** Queries the live session evicted before they could be written (0 unless it overflowed). */
+  notPersisted: number
+  /** 0 until the analysis stores its findings. */
+  findingsCount: number
+  health: StoredHealth
+  /** Estimated bytes the session takes in the database. */
+  bytes: number
+}
+
+/** A session's metadata and apps: what opening it shows before the first page of queries. */
+export interface StoredSessionDetail extends StoredSessionSummary {
+  totalQueryMs: number
+  settings: Record<string, unknown>
+  apps: AppInfo[]
+}
+
+export interface StoredQueryPage {
+  /** Queries stored for the session. */
+  total: number
+  offset: number
+  rows: QueryRecord[]
+}
+
+export interface LibraryListOptions {
+  /** Case-insensitive substring of the name, an app name or any SQL text of the session. */
+  search?: string
+  /** At most this many, newest first (default 500). */
+  limit?: number
+}
+
+/** How much the library may keep; null means no limit of that kind. */
+export interface RetentionSettings {
+  /** Sessions that ended longer ago than this are deleted. */
+  maxAgeDays: number | null
+  /** Oldest sessions go until the estimated total is at most this. */
+  maxTotalBytes: number | null
+}
+
+export const DEFAULT_RETENTION: RetentionSettings = {
+  maxAgeDays: 30,
+  maxTotalBytes: 1024 * 1024 * 1024,
+}
+
+export interface StorageUse {
+  /** The database file plus its WAL (and shared-memory index) on disk. */
+  bytes: number
+  databaseBytes: number
+  walBytes: number
+  sessions: number
+  queries: number
+  /** The database file, for the UI to show. */
+  file: string
+}
+
+/**
+ * `library.storage`: what the library holds and may keep, or why there is no library (it was
+ * not asked for, or could not open) — the Sessions view shows that instead of a table.
+ */
+export type LibraryStorage =
+  | ({ available: true; retention: RetentionSettings } & StorageUse)
+  | { available: false; error: string }
+
+// --- Export ----------------------------------------------------------------------------------
+
+/**
+ * `json`: a session file (docs/session-format.md), which the library and `report` read back.
+ * `report-json`: the JSON report (`report --format json`). The others: the report rendered.
+ */
+export type ExportFormat = 'json' | 'text' | 'markdown' | 'html' | 'report-json'
+
+export const EXPORT_FORMATS: readonly ExportFormat[] = [
+  'json',
+  'html',
+  'markdown',
+  'text',
+  'report-json',
+]
+
+/** Parts of a report, in the order a report shows them; a session file holds everything. */
+export type ReportSection =
+  'summary' | 'apps' | 'findings' | 'fingerprints' | 'slow' | 'failed' | 'queries'
+
+export const REPORT_SECTIONS: readonly ReportSection[] = [
+  'summary',
+  'apps',
+  'findings',
+  'fingerprints',
+  'slow',
+  'failed',
+  'queries',
+]
+
+/** `summary`: the totals and the worst of each list; `detailed`: everything, every query. */
+export type ReportKind = 'summary' | 'detailed'
+
+export const REPORT_KINDS: readonly ReportKind[] = ['summary', 'detailed']
+
+/** The live session, as opposed to a stored session's id. */
+export const LIVE_SESSION = 'live'
+
+export interface ExportRequest {
+  /** A stored session's id, or `'live'` for the session being profiled. */
+  id: string
+  format: ExportFormat
+  /** A report's kind (default detailed); ignored for a session file. */
+  kind?: ReportKind
+  /** Report sections to include (default: the kind's); ignored for a session file. */
+  sections?: ReportSection[]
+  /** Replace the values of parameters whose names look secret (password, token, ...). */
+  redact?: boolean
+  /** Leave every query's parameters out. */
+  dropParams?: boolean
+}
+
+export type ExportResult =
+  /** Electron: written where the save dialog said. */
+  | { kind: 'saved'; path: string; bytes: number }
+  /** Browser mode: fetch `url` (same origin, once) to download the file. */
+  | { kind: 'download'; url: string; fileName: string; bytes: number }
+  /** The save dialog was dismissed. */
+  | { kind: 'canceled' }
+
+/** `export.progress`: queries read so far, while an export runs. */
+export interface ExportProgress {
+  /** The request's `id` (a stored session's id, or `'live'`). */
+  id: string
+  format: ExportFormat
+  done: number
+  total: number
+}
