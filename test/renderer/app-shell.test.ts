@@ -1,6 +1,9 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { use } from 'echarts/core'
+import { SVGRenderer } from 'echarts/renderers'
+import { INIT_OPTIONS_KEY } from 'vue-echarts'
 import App from '@renderer/App.vue'
 import { useInspectorStore } from '@renderer/stores/inspector'
 import {
@@ -12,6 +15,9 @@ import {
 } from './fake-client'
 import { analysisSummary, syntheticTimeline } from './fake-analysis'
 import { stubTableLayout } from './layout'
+
+// happy-dom has no canvas: the timeline draws with ECharts' SVG renderer, at a fixed size.
+use([SVGRenderer])
 
 const mounted: VueWrapper[] = []
 let restoreLayout: () => void
@@ -53,7 +59,18 @@ async function mountApp(options: { total: number; apps?: boolean }) {
       durationMs: 2,
     }).handler,
   })
-  const wrapper = mount(App, { ...mountOptions(client), attachTo: document.body })
+  const mounting = mountOptions(client)
+  const wrapper = mount(App, {
+    ...mounting,
+    global: {
+      ...mounting.global,
+      provide: {
+        ...mounting.global.provide,
+        [INIT_OPTIONS_KEY as symbol]: { renderer: 'svg', width: 900, height: 560 },
+      },
+    },
+    attachTo: document.body,
+  })
   mounted.push(wrapper)
   for (let i = 0; i < 3; i++) await flushPromises()
   return { wrapper, client }
