@@ -22,10 +22,11 @@ export function escapeHtml(text: string): string {
 /**
  * Inline Markdown text (a heading, a list item, a table cell): every character that could
  * start markup is backslash-escaped — `<` and `&` included, so no raw HTML or entity can
- * form — and line breaks become spaces, so a value cannot end its line or its table row.
+ * form; `(` and `!` need none once `[` is escaped (no link can open) — and line breaks
+ * become spaces, so a value cannot end its line or its table row.
  */
 export function markdownText(text: string): string {
-  return flat(text).replace(/[\\`*_[\]<>|~&#!()]/g, '\\$&')
+  return flat(text).replace(/[\\`*_[\]<>|~&#]/g, '\\$&')
 }
 
 /**

@@ -105,6 +105,7 @@ function* findings(view: ReportView): Generator<string> {
   yield* heading(`Findings${cutWords(view.findings.length, report.findings.length)}`)
   if (view.findings.length === 0) yield 'No N+1 reads, duplicate queries or write loops.'
   for (const [index, finding] of view.findings.entries()) {
+    if (index > 0) yield ''
     yield `### ${index + 1}. ${finding.severity.toUpperCase()}: ${KIND_TITLE[finding.kind]} ×${finding.count} ${markdownText(scopeWords(finding.scope))}`
     yield ''
     yield `${finding.totalMs} ms in ${markdownText(appName(view, finding.scope.appId))}, shape \`${finding.fingerprintId}\`.`
@@ -119,9 +120,9 @@ function* findings(view: ReportView): Generator<string> {
     yield* callSites(finding.callSites, limits.callSites)
     yield ''
     yield `**Fix:** ${markdownText(finding.suggestion)}`
-    yield ''
   }
   if (view.insights.length > 0) {
+    if (view.findings.length > 0) yield ''
     yield `### Recurring small N+1s${cutWords(view.insights.length, report.insights.length)}`
     yield ''
     yield 'Under the threshold, but in many contexts.'
