@@ -47,6 +47,7 @@ import {
   type EnvelopeHandler,
   type FieldMode,
   type JsonStreamLimits,
+  type OffsetOf,
 } from './format/json-stream'
 import { isValidQuery } from './format/query-check'
 import { StreamingAnalysis } from './session-file-analysis'
@@ -62,7 +63,6 @@ export const DEFAULT_LIMITS: SessionFileLimits = {
   // The agent protocol takes messages of up to 16 MiB: no single text of a session is larger.
   maxStringBytes: 16 * 1024 * 1024,
   maxValueBytes: 32 * 1024 * 1024,
-  maxDepth: 256,
 }
 
 export interface LoadProgress {
@@ -151,6 +151,7 @@ export async function loadSessionFile(
     // In transaction mode the sink is fed during the first pass.
     if (options.mode !== 'validate-first') first.deliver = feed(first)
     await readPass(path, size, first, options)
+    first.checkComplete(size)
     let last = first
     if (first.needsSecondPass || options.mode === 'validate-first') {
       last = new SessionFileChecker(limits, 2, first)
@@ -345,6 +346,7 @@ class SessionFileChecker implements EnvelopeHandler {
   value(key: string, value: unknown, offset: number): void {
     if (key === 'format') {
       this.format = value
+      this.envelope.format = value
       if (value !== SESSION_FORMAT) {
         throw new FieldError(
           `not a FastORM Profiler session (format is ${JSON.stringify(value)}, expected "${SESSION_FORMAT}")`,
@@ -365,9 +367,9 @@ class SessionFileChecker implements EnvelopeHandler {
     this.checkField(key, value, offset)
   }
 
-  elements(key: string, values: unknown[], firstIndex: number, offsets: readonly number[]): void {
+  elements(key: string, values: unknown[], firstIndex: number, offsetOf: OffsetOf): void {
     if (key === 'queries') {
-      this.checkQueries(values, firstIndex, offsets)
+      this.checkQueries(values, firstIndex, offsetOf)
       return
     }
     if (this.declared === undefined) {
@@ -375,11 +377,11 @@ class SessionFileChecker implements EnvelopeHandler {
       if (!held) this.uncheckedArrays.set(key, (held = { values: [], offsets: [] }))
       for (let k = 0; k < values.length; k++) {
         held.values.push(values[k])
-        held.offsets.push(offsets[k]!)
+        held.offsets.push(offsetOf(k))
       }
       return
     }
-    this.checkArrayElements(key, values, firstIndex, offsets)
+    this.checkArrayElements(key, values, firstIndex, offsetOf)
   }
 
   arrayEnd(key: string): void {
@@ -429,7 +431,7 @@ class SessionFileChecker implements EnvelopeHandler {
     for (const [key, { value: held, offset: at }] of this.unchecked) this.checkField(key, held, at)
     this.unchecked.clear()
     for (const [key, held] of this.uncheckedArrays) {
-      this.checkArrayElements(key, held.values, 0, held.offsets)
+      this.checkArrayElements(key, held.values, 0, (k) => held.offsets[k]!)
     }
     this.uncheckedArrays.clear()
   }
@@ -450,7 +452,7 @@ class SessionFileChecker implements EnvelopeHandler {
     key: string,
     values: unknown[],
     firstIndex: number,
-    offsets: readonly number[],
+    offsetOf: OffsetOf,
   ): void {
     const schema = this.versionSchemas.arrays[key] as ZodType
     let list = this.envelope[key] as unknown[] | undefined
@@ -460,7 +462,7 @@ class SessionFileChecker implements EnvelopeHandler {
       if (!parsed.success) {
         const where = `${key}[${firstIndex + k}]`
         const { text, path } = describeIssues(parsed.error)
-        throw new FieldError(`${where}: ${text}`, join(where, path), offsets[k])
+        throw new FieldError(`${where}: ${text}`, join(where, path), offsetOf(k))
       }
       list.push(parsed.data)
     }
@@ -487,17 +489,17 @@ class SessionFileChecker implements EnvelopeHandler {
     return effectiveVersion(this.declared!, this.present)
   }
 
-  private checkQueries(values: unknown[], firstIndex: number, offsets: readonly number[]): void {
+  private checkQueries(values: unknown[], firstIndex: number, offsetOf: OffsetOf): void {
     const batch = this.batch
     let lastId = this.lastId
     for (let k = 0; k < values.length; k++) {
       const query = values[k]
-      if (!isValidQuery(query)) this.badQuery(query, firstIndex + k, offsets[k]!)
+      if (!isValidQuery(query)) this.badQuery(query, firstIndex + k, offsetOf(k))
       if (query.id <= lastId) {
         throw new FieldError(
           `queries[${firstIndex + k}]: id ${query.id} does not follow ${lastId} (ids must increase)`,
           `queries[${firstIndex + k}].id`,
-          offsets[k],
+          offsetOf(k),
         )
       }
       lastId = query.id
@@ -511,7 +513,7 @@ class SessionFileChecker implements EnvelopeHandler {
       throw new FieldError(
         `more queries than the limit of ${this.limits.maxQueries.toLocaleString('en-US')}`,
         `queries[${index}]`,
-        offsets[index - firstIndex],
+        offsetOf(index - firstIndex),
       )
     }
   }
@@ -529,16 +531,20 @@ class SessionFileChecker implements EnvelopeHandler {
 
   // --- the end -------------------------------------------------------------------------
 
-  /** After the last pass (`last`, maybe this one): checks the envelope is complete, migrates it. */
-  finish(last: SessionFileChecker, size: number): Omit<LoadResult, 'passes'> {
+  /** After the first pass: every field the version needs is there. */
+  checkComplete(size: number): void {
     if (this.format === undefined) {
       throw new FieldError('not a FastORM Profiler session (no "format" field)', '', size)
     }
     if (this.declared === undefined) throw new FieldError('missing field "version"', '', size)
-    const version = this.readAsVersion()
-    for (const field of VERSIONS[version]!.required) {
+    for (const field of VERSIONS[this.readAsVersion()]!.required) {
       if (!this.present.has(field)) throw new FieldError(`missing field "${field}"`, '', size)
     }
+  }
+
+  /** After the last pass (`last`, maybe this one): checks the envelope is complete, migrates it. */
+  finish(last: SessionFileChecker, size: number): Omit<LoadResult, 'passes'> {
+    const version = this.readAsVersion()
     const { envelope, from, derive } = migrateEnvelope(this.envelope, version)
     const header = envelope as unknown as SessionHeader
     if (derive.length > 0) {

@@ -239,14 +239,11 @@ class QuerySerializer {
 
   /** The record without its stack (see `stack`). */
   clean(query: QueryRecord): QueryRecord {
-    const record: QueryRecord = {
-      id: query.id,
-      appId: query.appId,
-      sql: query.sql,
-      startTime: query.startTime,
-      durationMs: query.durationMs,
-    }
+    // In QueryRecord's order, as docs/session-format.md lists the fields.
+    const record = { id: query.id, appId: query.appId, sql: query.sql } as QueryRecord
     if (query.params !== undefined) record.params = query.params
+    record.startTime = query.startTime
+    record.durationMs = query.durationMs
     if (query.rows !== undefined) record.rows = query.rows
     const error = query.error
     if (error !== undefined) {

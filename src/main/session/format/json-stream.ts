@@ -15,6 +15,12 @@
  * the bad one. Structural bytes are ASCII and never occur inside a multi-byte UTF-8
  * sequence, so the scan works on bytes and decoding happens once per batch.
  *
+ * Arrays written one element per line (as the session writer does) skip even that scan: a
+ * raw newline cannot occur inside a JSON string, so the text from an element's start to the
+ * buffer's last newline (less a trailing comma) is either a list of complete elements, which
+ * `JSON.parse` then accepts, or it is not, and the scanner takes over for the rest of that
+ * array. Only when an element turns out to be invalid are the batch's offsets worked out.
+ *
  * Only the bytes of the value being read are kept between chunks, never the file: a value
  * larger than `maxValueBytes` or a string longer than `maxStringBytes` stops the read there.
  * Every error carries the byte offset and the JSON path where it happened.
@@ -34,19 +40,23 @@ export interface EnvelopeHandler {
   field(key: string, offset: number): FieldMode
   /** A `value` field's parsed value; `offset` is where the value starts. */
   value(key: string, value: unknown, offset: number): void
-  /** Elements of an `elements` field, in order, from index `firstIndex`, with their offsets. */
-  elements(key: string, values: unknown[], firstIndex: number, offsets: readonly number[]): void
+  /**
+   * Elements of an `elements` field, in order, from index `firstIndex`; `offsetOf(k)` is the
+   * byte offset of `values[k]` (worked out on demand: call it only to report a problem, and
+   * only before returning).
+   */
+  elements(key: string, values: unknown[], firstIndex: number, offsetOf: OffsetOf): void
   /** An `elements` array is complete: `count` elements. */
   arrayEnd(key: string, count: number): void
 }
+
+export type OffsetOf = (index: number) => number
 
 export interface JsonStreamLimits {
   /** Longest string (in bytes, as written, escapes included) anywhere in the document. */
   maxStringBytes: number
   /** Largest single value: a field's value, or one element of an `elements` array. */
   maxValueBytes: number
-  /** Deepest nesting of objects and arrays inside a value. */
-  maxDepth: number
 }
 
 /** Bad JSON, or JSON over a limit: what, at which byte, and at which path. */
@@ -92,6 +102,8 @@ const LBRACKET = 0x5b
 const RBRACKET = 0x5d
 const COMMA = 0x2c
 const COLON = 0x3a
+const NEWLINE = 0x0a
+const BOM = [0xef, 0xbb, 0xbf]
 
 /** JSON whitespace. */
 const SPACE = new Uint8Array(256)
@@ -132,6 +144,8 @@ export class JsonEnvelopeStream {
   /** This buffer's complete elements not yet handed over: their offsets, and where the last ends. */
   private batchOffsets: number[] = []
   private batchEnd = 0
+  /** Whether the current array is still read a line at a time (see the top). */
+  private byLines = true
 
   constructor(
     private readonly handler: EnvelopeHandler,
@@ -153,11 +167,7 @@ export class JsonEnvelopeStream {
       this.pending = null
     }
     const n = b.length
-    if (!this.started && n > 0) {
-      this.started = true
-      // A UTF-8 byte order mark, as some editors write one.
-      if (n >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) i = 3
-    }
+    if (n > 0) this.started = true
 
     scan: while (i < n) {
       switch (this.state) {
@@ -198,6 +208,13 @@ export class JsonEnvelopeStream {
             this.state = S_AFTER_FIELD
             i++
             break
+          }
+          if (this.byLines && this.mode === 'elements') {
+            const next = this.readLines(b, i, n)
+            if (next > i) {
+              i = next
+              break
+            }
           }
           this.startValue(b, i, S_IN_ELEMENT)
           i = this.scalar ? i : i + 1
@@ -251,6 +268,7 @@ export class JsonEnvelopeStream {
               throw this.syntax(`"${this.key}" must be an array`, i, this.key)
             }
             this.index = 0
+            this.byLines = true
             this.state = S_FIRST_ELEMENT
             i++
             break
@@ -270,6 +288,8 @@ export class JsonEnvelopeStream {
           break
         }
         case S_DOC_START: {
+          // A UTF-8 byte order mark, as some editors write one.
+          while (i < n && this.base + i < 3 && b[i] === BOM[this.base + i]) i++
           while (i < n && SPACE[b[i]!] === 1) i++
           if (i === n) break scan
           if (b[i] !== LBRACE) throw this.unexpected(b, i, 'a JSON object ("{")')
@@ -291,13 +311,7 @@ export class JsonEnvelopeStream {
     if (this.state === S_IN_KEY) keepFrom = this.keyStart - this.base
     else if ((this.state === S_IN_VALUE || this.state === S_IN_ELEMENT) && this.mode !== 'skip') {
       keepFrom = this.valueStart - this.base
-      if (n - keepFrom > this.limits.maxValueBytes) {
-        throw new JsonStreamError(
-          `a value larger than the limit of ${bytes(this.limits.maxValueBytes)}`,
-          this.valueStart,
-          this.currentPath(),
-        )
-      }
+      if (n - keepFrom > this.limits.maxValueBytes) throw this.valueTooLarge()
     }
     if (keepFrom < n) this.pending = b.subarray(keepFrom)
     this.base += keepFrom
@@ -354,7 +368,6 @@ export class JsonEnvelopeStream {
       if (this.depth === 0) return i
     }
     let depth = this.depth
-    const maxDepth = this.limits.maxDepth
     while (i < n) {
       const c = b[i++]!
       if (c === QUOTE) {
@@ -366,13 +379,7 @@ export class JsonEnvelopeStream {
           return -1
         }
       } else if (c === LBRACE || c === LBRACKET) {
-        if (++depth > maxDepth) {
-          throw new JsonStreamError(
-            `nested more than ${maxDepth} levels deep`,
-            this.base + i - 1,
-            this.currentPath(),
-          )
-        }
+        depth++
       } else if (c === RBRACE || c === RBRACKET) {
         if (--depth === 0) {
           this.depth = 0
@@ -412,6 +419,9 @@ export class JsonEnvelopeStream {
   }
 
   private valueEnded(b: Buffer, end: number): void {
+    if (this.mode !== 'skip' && this.base + end - this.valueStart > this.limits.maxValueBytes) {
+      throw this.valueTooLarge()
+    }
     if (this.state === S_IN_ELEMENT) {
       if (this.mode === 'elements') {
         this.batchOffsets.push(this.valueStart)
@@ -454,7 +464,48 @@ export class JsonEnvelopeStream {
       throw new JsonStreamError('not valid JSON', offsets[0]!, this.elementPath())
     }
     this.batchOffsets = []
-    this.handler.elements(this.key, values, this.index - offsets.length, offsets)
+    this.handler.elements(this.key, values, this.index - offsets.length, (k) => offsets[k]!)
+  }
+
+  /**
+   * Reads the complete lines of elements from `i` (an element's first byte) in one parse.
+   * Returns where it stopped (`i` when it read nothing: the scanner reads on from there).
+   */
+  private readLines(b: Buffer, i: number, n: number): number {
+    const cut = b.lastIndexOf(NEWLINE, n - 1)
+    // Lines longer than a limit go through the scanner, which checks the limits.
+    if (cut <= i || cut - i > Math.min(this.limits.maxStringBytes, this.limits.maxValueBytes)) {
+      return i
+    }
+    let end = cut
+    while (end > i && SPACE[b[end - 1]!] === 1) end--
+    const next = end
+    let comma = false
+    if (b[end - 1] === COMMA) {
+      comma = true
+      end--
+      while (end > i && SPACE[b[end - 1]!] === 1) end--
+    }
+    if (end <= i) return i
+    let values: unknown[]
+    try {
+      values = JSON.parse(`[${b.toString('utf8', i, end)}]`) as unknown[]
+    } catch {
+      // Not one element per line (or a bad one): the scanner reads the rest of this array.
+      this.byLines = false
+      return i
+    }
+    this.flushElements(b)
+    const first = this.index
+    this.index += values.length
+    this.state = comma ? S_NEXT_ELEMENT : S_AFTER_ELEMENT
+    const base = this.base
+    let offsets: number[] | undefined
+    this.handler.elements(this.key, values, first, (k) => {
+      offsets ??= elementStarts(b, i, end).map((start) => base + start)
+      return offsets[k]!
+    })
+    return next
   }
 
   /** Parses the batch's elements one by one; throws for the first that is not JSON. */
@@ -483,10 +534,11 @@ export class JsonEnvelopeStream {
 
   private parseError(error: unknown, text: string, offset: number, path: string): JsonStreamError {
     const raw = (error as Error).message
-    const position = /at position (\d+)/.exec(raw)
-    const at = position ? offset + Buffer.byteLength(text.slice(0, Number(position[1]))) : offset
+    // V8 gives a position for some errors only: find it for the others.
+    const position = Number(/at position (\d+)/.exec(raw)?.[1] ?? firstSyntaxError(text))
+    const at = offset + Buffer.byteLength(text.slice(0, position))
     let message = raw
-      .replace(/,? ?"[\s\S]*" is not valid JSON$/, '')
+      .replace(/,? ?(\.\.\.)?"[\s\S]*" is not valid JSON$/, '')
       .replace(/ in JSON at position \d+.*$/, '')
       .replace(/ \(line \d+ column \d+\)$/, '')
       .trim()
@@ -501,6 +553,14 @@ export class JsonEnvelopeStream {
 
   private syntax(problem: string, i: number, path = this.currentPath()): JsonStreamError {
     return new JsonStreamError(`not valid JSON: ${problem}`, this.base + i, path)
+  }
+
+  private valueTooLarge(): JsonStreamError {
+    return new JsonStreamError(
+      `a value larger than the limit of ${bytes(this.limits.maxValueBytes)}`,
+      this.valueStart,
+      this.currentPath(),
+    )
   }
 
   private stringTooLong(max: number): JsonStreamError {
@@ -552,6 +612,114 @@ export class JsonEnvelopeStream {
         return 'the object, before its closing "}"'
     }
   }
+}
+
+/**
+ * Index of the first character of `text` that cannot continue a JSON value (`text.length`
+ * when it ends too early). Only used to locate an error `JSON.parse` has already found.
+ */
+export function firstSyntaxError(text: string): number {
+  let i = 0
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++
+  }
+  const fail = (): never => {
+    throw i
+  }
+  const literal = (word: string) => {
+    for (const char of word) {
+      if (text.charAt(i) !== char) fail()
+      i++
+    }
+  }
+  const digits = () => {
+    const start = i
+    while (/[0-9]/.test(text.charAt(i))) i++
+    if (i === start) fail()
+  }
+  const value = (): void => {
+    space()
+    const c = text.charAt(i)
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']'
+      i++
+      space()
+      if (text.charAt(i) === close) return void i++
+      for (;;) {
+        if (c === '{') {
+          if (text.charAt(i) !== '"') fail()
+          value()
+          space()
+          if (text.charAt(i) !== ':') fail()
+          i++
+        }
+        value()
+        space()
+        if (text.charAt(i) === close) return void i++
+        if (text.charAt(i) !== ',') fail()
+        i++
+        space()
+      }
+    }
+    if (c === '"') {
+      for (i++; i < text.length; i++) {
+        const d = text.charAt(i)
+        if (d === '"') return void i++
+        if (d < ' ') fail()
+        if (d === '\\') {
+          i++
+          if (text.charAt(i) === 'u') {
+            if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail()
+            i += 4
+          } else if (!'"\\/bfnrt'.includes(text.charAt(i)) || i >= text.length) fail()
+        }
+      }
+      fail()
+    }
+    if (c === 't') return literal('true')
+    if (c === 'f') return literal('false')
+    if (c === 'n') return literal('null')
+    if (c === '-') i++
+    if (text.charAt(i) === '0') i++
+    else digits()
+    if (text.charAt(i) === '.') {
+      i++
+      digits()
+    }
+    if (text.charAt(i) === 'e' || text.charAt(i) === 'E') {
+      i++
+      if (text.charAt(i) === '+' || text.charAt(i) === '-') i++
+      digits()
+    }
+  }
+  try {
+    value()
+    space()
+    return i < text.length ? i : text.length
+  } catch (at) {
+    return Math.min(at as number, text.length)
+  }
+}
+
+/** Where each element of a comma-separated list of valid JSON values in b[from, to) starts. */
+function elementStarts(b: Buffer, from: number, to: number): number[] {
+  const starts = [from]
+  let depth = 0
+  for (let i = from; i < to; i++) {
+    const c = b[i]!
+    if (c === QUOTE) {
+      for (i++; i < to && b[i] !== QUOTE; i++) if (b[i] === BACKSLASH) i++
+    } else if (c === LBRACE || c === LBRACKET) {
+      depth++
+    } else if (c === RBRACE || c === RBRACKET) {
+      depth--
+    } else if (c === COMMA && depth === 0) {
+      let start = i + 1
+      while (start < to && SPACE[b[start]!] === 1) start++
+      starts.push(start)
+    }
+  }
+  return starts
 }
 
 function describeByte(b: Buffer, i: number): string {
