@@ -12,7 +12,8 @@
  *   INSERT INTO users (email, password) VALUES (?, ?), (?, ?)   by position in each row
  *   UPDATE users SET password = %s, ...     assignments (also ON DUPLICATE KEY UPDATE)
  *
- * Matching parameters become the mask; matching literals in the SQL text become the mask as
+ * Matching parameters become the mask (a null stays null: it hides nothing, and says the
+ * value was not set); matching literals in the SQL text become the mask as
  * a SQL string (`'[REDACTED]'`) when `sqlLiterals` is on (default). Also masked: keys that
  * match inside object parameters (a JSON column's value), and the value in MySQL's
  * "Duplicate entry '…' for key '…'" and PostgreSQL's "Key (col)=(…)" error messages when the
@@ -29,9 +30,9 @@ import { dialectFor, type Dialect } from '../analysis/fingerprint'
 
 /**
  * The default rules: names that hold secrets. A rule matches a name when its words, run
- * together, equal a run of the name's words (split at `_`, `-`, `.`, spaces and camelCase,
- * case ignored): `api_key` matches `apiKey`, `X-Api-Key`, `apikey` and `user_api_key_2`;
- * `token` matches `access_token` but not `tokenizer`.
+ * together, equal a run of the name's words (split at `_`, `-`, `.`, spaces, camelCase and
+ * between letters and digits, case ignored): `api_key` matches `apiKey`, `X-Api-Key`, `apikey`
+ * and `user_api_key_2`; `token` matches `access_token` but not `tokenizer`.
  */
 export const DEFAULT_REDACTION_RULES: readonly string[] = [
   'password',
@@ -127,11 +128,12 @@ export function redactQuery(query: QueryRecord, options: RedactionOptions = {}):
 
 // --- names --------------------------------------------------------------------------------
 
-/** A name's words, lower case: `userAPIKey_2` → user, api, key, 2. */
+/** A name's words, lower case: `userAPIKey_2` → user, api, key, 2; `cvv2` → cvv, 2. */
 export function nameWords(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .replace(/([A-Za-z])([0-9])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((word) => word !== '')
@@ -199,7 +201,8 @@ function redactParams(
     let out: unknown[] | undefined
     for (let i = 0; i < params.length; i++) {
       const value = params[i]
-      const redacted = plan.positions.has(i) ? mask : redactNested(value, matcher, mask, 0)
+      const redacted =
+        plan.positions.has(i) && value != null ? mask : redactNested(value, matcher, mask, 0)
       if (redacted !== value) (out ??= params.slice())[i] = redacted
     }
     return out ?? params
@@ -209,7 +212,9 @@ function redactParams(
   for (const key of Object.keys(params)) {
     const value = params[key]
     const redacted =
-      plan.names.has(key) || matcher.matches(key) ? mask : redactNested(value, matcher, mask, 0)
+      (plan.names.has(key) || matcher.matches(key)) && value != null
+        ? mask
+        : redactNested(value, matcher, mask, 0)
     if (redacted !== value) (out ??= { ...params })[key] = redacted
   }
   return out ?? params
@@ -229,9 +234,10 @@ function redactNested(value: unknown, matcher: NameMatcher, mask: string, depth:
   let out: Record<string, unknown> | undefined
   const record = value as Record<string, unknown>
   for (const key of Object.keys(record)) {
-    const redacted = matcher.matches(key)
-      ? mask
-      : redactNested(record[key], matcher, mask, depth + 1)
+    const redacted =
+      matcher.matches(key) && record[key] != null
+        ? mask
+        : redactNested(record[key], matcher, mask, depth + 1)
     if (redacted !== record[key]) (out ??= { ...record })[key] = redacted
   }
   return out ?? value
