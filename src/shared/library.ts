@@ -128,6 +128,12 @@ export type ReportKind = 'summary' | 'detailed'
 
 export const REPORT_KINDS: readonly ReportKind[] = ['summary', 'detailed']
 
+/** The sections each kind shows when none are chosen (as src/main/report/options.ts says). */
+export const DEFAULT_REPORT_SECTIONS: Record<ReportKind, readonly ReportSection[]> = {
+  summary: ['summary', 'findings', 'fingerprints', 'slow', 'failed'],
+  detailed: REPORT_SECTIONS,
+}
+
 /** The live session, as opposed to a stored session's id. */
 export const LIVE_SESSION = 'live'
 

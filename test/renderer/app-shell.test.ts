@@ -51,6 +51,10 @@ async function mountApp(options: { total: number; apps?: boolean }) {
     'analysis.fingerprints': ({ offset }) => ({ total: 0, offset, rows: [] }),
     'analysis.slow': ({ offset }) => ({ total: 0, offset, rows: [] }),
     'analysis.failed': ({ offset }) => ({ total: 0, offset, rows: [] }),
+    'library.list': () => {
+      throw new Error('library unavailable: the session library is off')
+    },
+    'library.storage': () => ({ available: false, error: 'the session library is off' }),
     'timeline.window': syntheticTimeline({
       lanes: 3,
       queriesPerLane: 4,
@@ -121,7 +125,8 @@ describe('the app shell', () => {
     await wrapper.get('[data-view="health"]').trigger('click')
     expect(wrapper.text()).toContain('arrives with the health work')
     await wrapper.get('[data-view="sessions"]').trigger('click')
-    expect(wrapper.text()).toContain('arrives with the session library work')
+    await flushPromises()
+    expect(wrapper.find('[data-test="library-unavailable"]').exists()).toBe(true)
     await wrapper.get('[data-view="queries"]').trigger('click')
     expect(wrapper.find('[data-test="queries-scroller"]').exists()).toBe(true)
   })

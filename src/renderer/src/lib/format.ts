@@ -84,3 +84,11 @@ export function formatTotalTime(ms: DurationMs): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`
   return formatOffset(ms)
 }
+
+/** A size on disk: `512 B`, `12.5 KiB`, `3.2 MiB`, `1.25 GiB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`
+}

@@ -39,12 +39,5 @@ export const APP_VIEWS: readonly ViewDescription[] = [
       arrivesWith: 'the metrics work',
     },
   },
-  {
-    id: 'sessions',
-    label: 'Sessions',
-    placeholder: {
-      summary: 'Saved profiling sessions: open, compare, export as reports.',
-      arrivesWith: 'the session library work',
-    },
-  },
+  { id: 'sessions', label: 'Sessions' },
 ]
