@@ -5,3 +5,4 @@ export { Analyzer, analyzeSession } from '../analysis/analyzer'
 /** The session library (TypeORM + SQLite), loaded on demand like startCore's `store` does. */
 export const loadStore = () => import('../store')
 export { fingerprint, dialectFor, type Dialect, type Fingerprint } from '../analysis/fingerprint'
+export { loadSessionFile, readSessionFile, writeSessionFile } from '../session/session-file'
