@@ -33,6 +33,7 @@ import {
   type SessionFile,
   type SessionFileHeader,
 } from '../session/session-file'
+import type { LiveSession } from '../session/live-session'
 import type { SessionStore } from '../store/session-store'
 
 // The export dialog offers the report's own sections; this fails to compile if they part.
@@ -43,9 +44,9 @@ void sameSections
 export interface LiveSessionSource {
   readonly sessionId: string
   readonly sessionStartedAt: number
+  readonly session: Pick<LiveSession, 'firstId' | 'lastId' | 'get'>
   appsList(): AppInfo[]
   counters(): SessionCounters
-  queries(): Iterable<QueryRecord>
 }
 
 export interface ExportSources {
@@ -121,16 +122,32 @@ export async function prepareExport(
   }
 }
 
+/**
+ * The live session as it is when the export starts: queries arriving while it is written
+ * are left for the next one, and those evicted meanwhile (a full ring) are skipped.
+ */
 function liveSource(live: LiveSessionSource): ExportSource {
+  const { sessionId } = live
+  const first = live.session.firstId
+  const last = live.session.lastId
+  function* queries(): Generator<QueryRecord> {
+    for (let id = first; id <= last; id++) {
+      if (live.sessionId !== sessionId) {
+        throw new Error('the live session was cleared while it was being exported')
+      }
+      const query = live.session.get(id)
+      if (query) yield query
+    }
+  }
   const counters = live.counters()
   return {
     header: {
-      session: { id: live.sessionId, startedAt: live.sessionStartedAt, endedAt: Date.now() },
+      session: { id: sessionId, startedAt: live.sessionStartedAt, endedAt: Date.now() },
       apps: live.appsList(),
       counters,
     },
-    queries: live.queries(),
-    total: counters.stored,
+    queries: queries(),
+    total: Math.max(0, last - first + 1),
   }
 }
 
