@@ -19,6 +19,7 @@ const BENCHMARKS = [
   () => import('./fingerprint.js'),
   () => import('./analysis.js'),
   () => import('./store.js'),
+  () => import('./session-file.js'),
 ]
 
 async function main() {

@@ -237,6 +237,13 @@ describe('the JSON Schema of session files', () => {
     expect(validate(JSON.parse(readFileSync(resaved, 'utf8')))).toEqual([])
   })
 
+  it('accepts the example in docs/session-format.md, as the reader does', async () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'session-format.md'), 'utf8')
+    const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(doc)![1]!)
+    expect(validate(example)).toEqual([])
+    expect(await readerAccepts(example)).toBe(true)
+  })
+
   it('refuses what the reader refuses and accepts what it accepts', async () => {
     const valid = JSON.parse(readFileSync(await written('base.json'), 'utf8')) as Editable
     const edit = (change: (document: Editable) => void) => {

@@ -105,7 +105,8 @@ export async function writeSessionFile(
     text += '  "queries": ['
     const serializer = new QuerySerializer()
     let lastId = 0
-    const take = async (query: QueryRecord) => {
+    /** Adds one query to the text; true when the text is due to be written. */
+    const take = (query: QueryRecord): boolean => {
       const source = redact ? redact(query) : query
       const record = serializer.clean(source)
       const stack = source.stack === undefined ? undefined : serializer.stack(source.stack)
@@ -118,16 +119,18 @@ export async function writeSessionFile(
       text += count === 0 ? '\n    ' : ',\n    '
       text += stack ? `${json.slice(0, -1)},"stack":${stack.json}}` : json
       count++
-      if (text.length >= WRITE_BYTES) {
-        written += await writeText(handle!, text)
-        text = ''
-        options.onProgress?.({ queries: count, bytes: written })
-      }
+      return text.length >= WRITE_BYTES
     }
+    const flush = async () => {
+      written += await writeText(handle!, text)
+      text = ''
+      options.onProgress?.({ queries: count, bytes: written })
+    }
+    // Awaiting only to write: a promise per query would cost more than the query's JSON.
     if (Symbol.iterator in queries) {
-      for (const query of queries) await take(query)
+      for (const query of queries) if (take(query)) await flush()
     } else {
-      for await (const query of queries) await take(query)
+      for await (const query of queries) if (take(query)) await flush()
     }
     text += count === 0 ? '],\n' : '\n  ],\n'
 
