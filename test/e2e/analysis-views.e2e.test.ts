@@ -6,22 +6,16 @@
  * the Statistics view lists the shape; the Slow & failed view lists the failure.
  * Needs `npm run build` (npm test builds first) and Debian's /usr/bin/chromium.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgent, type Agent } from 'fastorm-profiler-agent'
 import { startCore, type Core } from '../../src/main/core/core'
-import { builtRendererDir } from '../../src/main/core/paths'
+import { missingForBrowserTests, openBrowser } from '../helpers/browser'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const missing = [
-  existsSync(CHROMIUM) ? undefined : `Chromium (${CHROMIUM}; apt install chromium)`,
-  existsSync(join(builtRendererDir(), 'index.html')) ? undefined : 'the built UI (npm run build)',
-].filter(Boolean)
-if (missing.length > 0)
-  console.warn(`skipping the end-to-end tests: missing ${missing.join(' and ')}`)
+const missing = missingForBrowserTests()
 
 const CONTEXT = 'GET /e2e/users/:id/orders'
 
@@ -30,7 +24,7 @@ let core: Core
 let browser: BrowserContext
 let page: Page
 let agent: Agent
-const pageErrors: string[] = []
+let pageErrors: string[] = []
 
 /** The app's request handler: the N+1 loop lives on one line, as in real code. */
 function handleOrdersRequest(agent: Agent): void {
@@ -55,28 +49,11 @@ describe.skipIf(missing.length > 0)('the analysis views in Chromium', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fop-e2e-analysis-'))
     core = await startCore({ port: 0, dataDir: dir })
-    browser = await chromium.launchPersistentContext(join(dir, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      colorScheme: 'dark',
-      viewport: { width: 1400, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
-    page = browser.pages()[0] ?? (await browser.newPage())
-    page.on('pageerror', (error) => pageErrors.push(error.message))
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text())
-    })
-    await page.goto(core.uiUrl)
+    ;({
+      context: browser,
+      page,
+      pageErrors,
+    } = await openBrowser(join(dir, 'chromium'), core.uiUrl, { colorScheme: 'dark' }))
     // Every query gets its call site (the default samples them).
     agent = startAgent({
       url: core.agentUrl,
