@@ -321,6 +321,9 @@ async function record(args: string[], io: Output): Promise<number> {
       session: { id: profiler.sessionId, startedAt: profiler.sessionStartedAt, endedAt },
       apps: profiler.appsList(),
       counters: profiler.counters(),
+      // The findings as the live analysis had them, and the settings it found them with.
+      settings: { ...profiler.analyzer.settings },
+      ...profiler.analyzer.findingsResult(),
     },
     profiler.queries(),
   )
