@@ -451,6 +451,8 @@ describe('loading streams', () => {
 })
 
 describe('older versions', () => {
+  // fixtures/sessions/pre-release.json: written by the pre-release writer (session-file.ts as
+  // of ce3445b) from a TypeORM-shaped request with an N+1, then formatted by Prettier.
   it('reads a file of the pre-release writer (stamped version 1) as version 0 and derives its findings', async () => {
     const file = join(FIXTURES, 'pre-release.json')
     const sink = stagingSink()
