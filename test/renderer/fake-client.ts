@@ -109,6 +109,25 @@ export function syntheticPages(total: () => number): RequestHandlers['queries.pa
   }
 }
 
+/**
+ * A `queries.page` handler over a bounded ring like the live session: it holds the newest
+ * `total` of `lastId` queries, so offset 0 is id `lastId - total + 1` (the row of id `n` is
+ * `syntheticRow(n - 1)`). A filter matches the SQL of the held rows.
+ */
+export function ringPages(
+  ring: () => { total: number; lastId: number },
+): RequestHandlers['queries.page'] {
+  return ({ offset, limit, filter }) => {
+    const { total, lastId } = ring()
+    const held: QueryRow[] = []
+    for (let id = lastId - total + 1; id <= lastId; id++) {
+      const row = syntheticRow(id - 1)
+      if (!filter || row.sql.toLowerCase().includes(filter.toLowerCase())) held.push(row)
+    }
+    return { total: held.length, offset, rows: held.slice(offset, offset + limit) }
+  }
+}
+
 export function appInfo(overrides: Partial<AppInfo> = {}): AppInfo {
   return {
     id: 'app-1',

@@ -14,6 +14,7 @@ import {
   FakeProfilerClient,
   piniaWith,
   queryRecord,
+  ringPages,
   syntheticPages,
   syntheticRow,
 } from './fake-client'
@@ -125,11 +126,12 @@ describe('the queries store', () => {
     const held = deferred<QueryPage>()
     client.handlers['queries.page'] = () => held.promise
 
+    // One query in, one evicted: the held rows move up by one and stay on screen.
     client.emit('queries.changed', { total: 300, lastId: 301 })
     await flushPromises()
-    expect(store.rowAt(0)).toEqual(syntheticRow(0))
+    expect(store.rowAt(0)).toEqual(syntheticRow(1))
 
-    const replacement = { ...syntheticRow(0), sql: 'SELECT 1' }
+    const replacement = { ...syntheticRow(1), sql: 'SELECT 1' }
     held.resolve({ total: 300, offset: 0, rows: [replacement] })
     await flushPromises()
     expect(store.rowAt(0)?.sql).toBe('SELECT 1')
@@ -225,6 +227,83 @@ describe('the queries store', () => {
     await flushPromises()
     expect(store.selectedId).toBe(11)
     expect(store.selectedIndex).toBe(7)
+  })
+
+  describe('once the session is full (total fixed, lastId growing)', () => {
+    function fullStore() {
+      const ring = { total: 1_000, lastId: 1_000 }
+      const client = new FakeProfilerClient({
+        'queries.page': ringPages(() => ring),
+        'queries.get': (id) => queryRecord({ id }),
+      })
+      piniaWith(client)
+      const store = useQueriesStore()
+      const evict = (count: number) => {
+        ring.lastId += count
+        client.emit('queries.changed', { ...ring })
+      }
+      return { client, store, ring, evict }
+    }
+
+    it('moves cached rows and the selection with the evictions, before the refetch lands', async () => {
+      const { store, evict } = fullStore()
+      store.setVisibleRange(500, 540)
+      await flushPromises()
+      store.select(510)
+      expect(store.selectedId).toBe(511)
+      expect(store.rowAt(500)?.id).toBe(501)
+
+      evict(30)
+      // Nothing refetched yet: the held rows are already at their new offsets.
+      expect(store.total).toBe(1_000)
+      expect(store.rowAt(470)?.id).toBe(501)
+      expect(store.rowAt(509)?.id).toBe(540)
+      expect(store.selectedIndex).toBe(480)
+      expect(store.firstId).toBe(31)
+      expect(store.lastId).toBe(1_030)
+
+      await flushPromises()
+      expect(store.rowAt(470)?.id).toBe(501)
+      expect(store.rowAt(999)).toBeUndefined() // far from the view: not fetched
+      expect(store.selectedId).toBe(511)
+      expect(store.selectedIndex).toBe(480)
+    })
+
+    it('places a reply made before an eviction by id, never at its old offsets', async () => {
+      const { client, store, ring, evict } = fullStore()
+      store.setVisibleRange(0, 40)
+      await flushPromises()
+      const held = deferred<QueryPage>()
+      client.handlers['queries.page'] = () => held.promise
+      // A refetch goes out in the old frame (offset 0 = id 1)...
+      client.emit('queries.changed', { ...ring })
+      // ...then 5 are evicted before its reply comes (and the next refetch never answers).
+      client.handlers['queries.page'] = () => new Promise<QueryPage>(() => {})
+      evict(5)
+      held.resolve({ total: 1_000, offset: 0, rows: [syntheticRow(0), syntheticRow(1)] })
+      await flushPromises()
+      expect(store.rowAt(0)?.id).toBe(6)
+      expect(store.rowAt(1)?.id).toBe(7)
+    })
+
+    it('does not shift the filtered list, whose offsets the event does not describe', async () => {
+      const { store, evict } = fullStore()
+      store.setFilterText('id = 99')
+      store.applyFilterNow()
+      store.setVisibleRange(0, 40)
+      await flushPromises()
+      // Rows 99, 990..999 match (ids 100, 991..1000).
+      expect(store.total).toBe(11)
+      expect(store.rowAt(0)?.id).toBe(100)
+
+      evict(100)
+      expect(store.rowAt(0)?.id).toBe(100)
+      expect(store.firstId).toBeNull()
+      await flushPromises()
+      // Id 100 is gone; the refetch shows what is held now.
+      expect(store.total).toBe(10)
+      expect(store.rowAt(0)?.id).toBe(991)
+    })
   })
 
   it('says so when the selected query is no longer in the live session', async () => {

@@ -9,6 +9,7 @@ import {
   mountOptions,
   profilerStatus,
   queryRecord,
+  ringPages,
   syntheticPages,
   syntheticRow,
 } from './fake-client'
@@ -164,5 +165,81 @@ describe('the queries table', () => {
     expect(scroller.scrollTop).toBe(bottom)
     expect(wrapper.get('[data-test="jump-to-latest"]').text()).toContain('15 new')
     expect(wrapper.get('[data-index="990"]').attributes('aria-selected')).toBe('true')
+  })
+
+  describe('once the session is full (total fixed, lastId growing)', () => {
+    async function mountFull(capacity: number) {
+      const ring = { total: capacity, lastId: capacity }
+      const client = new FakeProfilerClient({
+        'status.get': () => profilerStatus(),
+        'queries.page': ringPages(() => ring),
+        'queries.get': (id) => queryRecord({ id }),
+      })
+      const wrapper = mount(QueriesTable, { ...mountOptions(client), attachTo: document.body })
+      mounted.push(wrapper)
+      await settle()
+      const scroller = wrapper.get('[data-test="queries-scroller"]').element as HTMLElement
+      return {
+        wrapper,
+        scroller,
+        store: useQueriesStore(),
+        evict: async (count: number) => {
+          ring.lastId += count
+          client.emit('queries.changed', { ...ring })
+          await settle()
+        },
+      }
+    }
+
+    /** The ids of the rows in the viewport, top to bottom. */
+    function idsOnScreen(wrapper: VueWrapper, scroller: HTMLElement): number[] {
+      // happy-dom does not clamp scrollTop to the content, as a browser would.
+      const rows = Number(scroller.getAttribute('aria-rowcount'))
+      const first = Math.min(
+        Math.floor(scroller.scrollTop / ROW_HEIGHT),
+        rows - VIEWPORT / ROW_HEIGHT,
+      )
+      const ids: number[] = []
+      for (let index = first; index < first + VIEWPORT / ROW_HEIGHT; index++) {
+        const sql = wrapper.get(`[data-index="${index}"]`).get('.sql').text()
+        ids.push(Number(/id = (\d+)/.exec(sql)![1]) + 1)
+      }
+      return ids
+    }
+
+    it('still counts the new queries while paused', async () => {
+      const { wrapper, scroller, evict } = await mountFull(1_000)
+      scrollTo(scroller, 200 * ROW_HEIGHT)
+      await settle()
+      await evict(15)
+      expect(wrapper.get('[data-test="queries-total"]').text()).toBe('1,000 queries')
+      expect(wrapper.get('[data-test="jump-to-latest"]').text()).toContain('15 new')
+      await evict(10)
+      expect(wrapper.get('[data-test="jump-to-latest"]').text()).toContain('25 new')
+
+      // Back to the newest: it follows them as the oldest keep going.
+      await wrapper.get('[data-test="jump-to-latest"]').trigger('click')
+      await settle()
+      await evict(5)
+      expect(idsOnScreen(wrapper, scroller).at(-1)).toBe(1_030)
+      expect(wrapper.find('[data-test="jump-to-latest"]').exists()).toBe(false)
+    })
+
+    it('keeps the same queries on screen while paused as the oldest are evicted', async () => {
+      const { wrapper, scroller, store, evict } = await mountFull(1_000)
+      scrollTo(scroller, 200 * ROW_HEIGHT)
+      await settle()
+      await wrapper.get('[data-index="205"]').trigger('click')
+      const before = idsOnScreen(wrapper, scroller)
+      expect(before[0]).toBe(201)
+
+      await evict(15)
+      expect(scroller.scrollTop).toBe(185 * ROW_HEIGHT)
+      expect(idsOnScreen(wrapper, scroller)).toEqual(before)
+      await evict(40)
+      expect(idsOnScreen(wrapper, scroller)).toEqual(before)
+      expect(store.selectedId).toBe(206)
+      expect(wrapper.get('[data-index="150"]').attributes('aria-selected')).toBe('true')
+    })
   })
 })

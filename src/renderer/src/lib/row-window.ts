@@ -129,6 +129,13 @@ export function useRowWindow(options: {
     }
   }
 
+  /** Scrolls by `rows` rows (negative: up), keeping the rest of the view where it is. */
+  function scrollByRows(rows: number): void {
+    const element = options.scroller.value
+    if (!element) return
+    setScrollTop(element.scrollTop + (rows * options.rowHeight) / layout.value.ratio)
+  }
+
   function scrollToEnd(): void {
     const element = options.scroller.value
     if (element) setScrollTop(element.scrollHeight)
@@ -144,5 +151,5 @@ export function useRowWindow(options: {
   })
   onBeforeUnmount(() => resizeObserver?.disconnect())
 
-  return { layout, viewportHeight, onScroll, scrollToIndex, scrollToEnd }
+  return { layout, viewportHeight, onScroll, scrollToIndex, scrollToEnd, scrollByRows }
 }

@@ -10,6 +10,14 @@
  *
  * Selection is by query id, because indexes shift when the session evicts its oldest
  * queries; the index is kept alongside for keyboard movement and re-found on every page.
+ *
+ * The session is a bounded ring: once full, each new query evicts the oldest, so `total`
+ * stays put while `lastId` grows and every offset moves down by the number evicted. Without
+ * a filter the store tracks `firstId` (the id at offset 0, `lastId - total + 1`) and, when
+ * it moves, shifts the cached rows, the selected index and (through `firstId`, watched by
+ * the table) the scroll position by the same amount, so the same queries stay on screen.
+ * With a filter, `total` is the filtered count and the core does not say how many matching
+ * queries were evicted: offsets may drift, and only the selection (by id) is kept.
  */
 import { ref, shallowRef, triggerRef } from 'vue'
 import { defineStore } from 'pinia'
@@ -27,7 +35,8 @@ export const MAX_CACHED_PAGES = 30
 export const FILTER_DEBOUNCE_MS = 200
 
 interface CachedPage {
-  rows: QueryRow[]
+  /** Holes (`undefined`) where a shifted page has no row yet. */
+  rows: (QueryRow | undefined)[]
   /** The data generation the page was fetched in; older than the current one = stale. */
   generation: number
 }
@@ -39,6 +48,13 @@ export const useQueriesStore = defineStore('queries', () => {
 
   /** Queries matching the filter in the live session. */
   const total = ref(0)
+  /** Newest query id in the live session (unfiltered; 0 when empty or not known yet). */
+  const lastId = ref(0)
+  /**
+   * Id of the query at offset 0 without a filter (`lastId - total + 1`), or null until
+   * known. Moves up as the full session evicts its oldest queries.
+   */
+  const firstId = ref<number | null>(null)
   /** Whether a page has arrived for the current filter (until then `total` is stale). */
   const loaded = ref(false)
   /** Why the last page request failed, if it did. */
@@ -59,7 +75,9 @@ export const useQueriesStore = defineStore('queries', () => {
   const detailError = ref<string | null>(null)
 
   const pages = shallowRef(new Map<number, CachedPage>())
-  const inFlight = new Set<number>()
+  /** Pages being fetched, each with its request's number (a newer request replaces it). */
+  const inFlight = new Map<number, number>()
+  let pageRequest = 0
   let generation = 0
   let totalGeneration = 0
   let filterEpoch = 0
@@ -101,7 +119,8 @@ export const useQueriesStore = defineStore('queries', () => {
   async function fetchPage(pageIndex: number): Promise<void> {
     const epoch = filterEpoch
     const fetchedIn = generation
-    inFlight.add(pageIndex)
+    const requestNumber = ++pageRequest
+    inFlight.set(pageIndex, requestNumber)
     const request: QueryPageRequest = {
       offset: pageIndex * QUERY_PAGE_SIZE,
       limit: QUERY_PAGE_SIZE,
@@ -112,6 +131,15 @@ export const useQueriesStore = defineStore('queries', () => {
       const page = await client.request('queries.page', request)
       if (epoch !== filterEpoch) return
       succeeded = true
+      if (!request.filter && page.rows.length > 0) {
+        // Which id sat at offset 0 when the core answered: evictions since the last event
+        // show up here first. An older frame than ours means the reply is stale: drop it
+        // (the `finally` refetches it).
+        const replyFirstId = page.rows[0].id - page.offset
+        if (firstId.value !== null && replyFirstId < firstId.value) return
+        rebase(replyFirstId)
+        lastId.value = Math.max(lastId.value, replyFirstId + page.total - 1)
+      }
       pages.value.set(pageIndex, { rows: page.rows, generation: fetchedIn })
       if (fetchedIn >= totalGeneration) {
         total.value = page.total
@@ -126,7 +154,7 @@ export const useQueriesStore = defineStore('queries', () => {
       if (epoch === filterEpoch) loadError.value = message(cause)
     } finally {
       if (epoch === filterEpoch) {
-        inFlight.delete(pageIndex)
+        if (inFlight.get(pageIndex) === requestNumber) inFlight.delete(pageIndex)
         // Data changed while this page was in flight: fetch it (and its neighbours) again.
         // Not after a failure, which would retry in a tight loop.
         if (succeeded) fetchWindow()
@@ -157,13 +185,46 @@ export const useQueriesStore = defineStore('queries', () => {
     for (const page of byDistance.slice(0, cache.size - MAX_CACHED_PAGES)) cache.delete(page)
   }
 
-  function onSessionChanged(change: { total: number }): void {
+  /**
+   * Moves everything indexed by offset to a new `firstId` (unfiltered only): cached rows
+   * and the selected index move down by the number of queries evicted. The shifted pages
+   * are stale (their edges are holes), so they show while the fresh ones are fetched.
+   */
+  function rebase(nextFirstId: number): void {
+    const previous = firstId.value
+    firstId.value = nextFirstId
+    if (filter.value || previous === null || nextFirstId <= previous) return
+    const delta = nextFirstId - previous
+    const shifted = new Map<number, CachedPage>()
+    for (const [pageIndex, page] of pages.value) {
+      page.rows.forEach((row, at) => {
+        const index = pageIndex * QUERY_PAGE_SIZE + at - delta
+        if (!row || index < 0) return
+        const key = Math.floor(index / QUERY_PAGE_SIZE)
+        let target = shifted.get(key)
+        if (!target) shifted.set(key, (target = { rows: [], generation: -1 }))
+        target.rows[index - key * QUERY_PAGE_SIZE] = row
+      })
+    }
+    pages.value = shifted
+    // Requests in flight were for the old offsets: their replies are checked on arrival.
+    inFlight.clear()
+    if (selectedIndex.value !== null) {
+      const index = selectedIndex.value - delta
+      selectedIndex.value = index >= 0 ? index : null
+    }
+  }
+
+  function onSessionChanged(change: { total: number; lastId: number }): void {
     generation += 1
     if (change.total === 0) {
       // Cleared: nothing cached or selected exists any more.
       pages.value = new Map()
       clearSelection()
+      firstId.value = null
     }
+    if (change.total === 0 || change.lastId >= lastId.value) lastId.value = change.lastId
+    if (!filter.value && change.total > 0) rebase(change.lastId - change.total + 1)
     // Without a filter the core's count is ours, so the table can grow before the pages come.
     if (!filter.value) {
       total.value = change.total
@@ -188,6 +249,8 @@ export const useQueriesStore = defineStore('queries', () => {
     filter.value = next
     filterEpoch += 1
     generation += 1
+    // Offsets in the new list are another frame: the first unfiltered reply sets it again.
+    firstId.value = null
     inFlight.clear()
     pages.value = new Map()
     loaded.value = false
@@ -243,7 +306,7 @@ export const useQueriesStore = defineStore('queries', () => {
   /** Empties the live session in the core (every view clears when its event arrives). */
   async function clearSession(): Promise<void> {
     await client.request('session.clear')
-    onSessionChanged({ total: 0 })
+    onSessionChanged({ total: 0, lastId: 0 })
   }
 
   client.on('queries.changed', onSessionChanged)
@@ -257,6 +320,8 @@ export const useQueriesStore = defineStore('queries', () => {
 
   return {
     total,
+    lastId,
+    firstId,
     loaded,
     loadError,
     filterText,
