@@ -8,18 +8,18 @@ import type { StackFrame } from '../../shared/domain'
 import { escapeHtml as e } from './escape'
 import { SECTION_TITLES, type ReportOptions } from './options'
 import type { Report } from './report'
-import { appName, reportView, type ReportView } from './view'
 import {
-  callSiteWords,
-  cutWords,
-  errorWords,
-  formatNumber,
-  isoTime,
-  KIND_TITLE,
-  paramsWords,
-  redactionWords,
-  scopeWords,
-} from './wording'
+  appsTable,
+  failedTable,
+  fingerprintsTable,
+  queriesTable,
+  slowTable,
+  summaryTotals,
+  type Cell,
+  type ReportTable,
+} from './tables'
+import { appName, reportView, type ReportView } from './view'
+import { callSiteWords, cutWords, isoTime, KIND_TITLE, redactionWords, scopeWords } from './wording'
 
 const STYLE = `
 :root { color-scheme: light dark; --fg: #1d2330; --muted: #5d6675; --line: #d9dde4; --bg: #fff;
@@ -98,56 +98,34 @@ function row(cells: string[], numeric: number[] = [], header = false): string {
   return `<tr>${cells.map((cell, i) => `<${tag}${numeric.includes(i) ? ' class="num"' : ''}>${cell}</${tag}>`).join('')}</tr>`
 }
 
+function* table({ head, numeric, rows }: ReportTable): Generator<string> {
+  yield '<table>'
+  yield row(head.map(e), numeric, true)
+  for (const cells of rows) yield row(cells.map(cellMarkup), numeric)
+  yield '</table>'
+}
+
+/** Every cell is escaped; SQL is whole (the browser wraps it). */
+function cellMarkup(cell: Cell): string {
+  if (typeof cell === 'string') return e(cell)
+  const text = e(cell.text)
+  if (cell.kind === 'sql') return `<span class="sql">${text}</span>`
+  if (cell.kind === 'failed') return `<span class="failed">${text}</span>`
+  return `<code>${text}</code>`
+}
+
 function* summary({ report }: ReportView): Generator<string> {
-  const { summary, settings } = report
-  const { counters } = summary
-  const totals: [string, string][] = [
-    ['Queries', String(summary.queries)],
-    ['Failed', String(summary.failed)],
-    ['Slow', `${summary.slow} (over ${settings.slowQueryMs} ms, or outliers of their shape)`],
-    ['Time in queries', `${summary.totalQueryMs} ms`],
-    ['Slowest query', `${summary.maxQueryMs} ms`],
-    ['Query shapes', String(summary.fingerprints)],
-    ['Apps', String(summary.apps)],
-    ['Contexts', String(summary.contexts)],
-    [
-      'Findings',
-      `${summary.findings.nPlusOne} N+1, ${summary.findings.duplicates} duplicate, ${summary.findings.writeLoops} write loop`,
-    ],
-    ['Recurring insights', String(summary.insights)],
-    [
-      'Received',
-      `${counters.received} (evicted ${counters.evicted}, rejected ${counters.rejected}, dropped by agents ${counters.droppedByAgents})`,
-    ],
-  ]
   yield* section('summary', 'Summary')
   yield '<dl class="totals">'
-  for (const [name, value] of totals) yield `<dt>${e(name)}</dt><dd>${e(value)}</dd>`
+  for (const [name, value] of summaryTotals(report)) yield `<dt>${e(name)}</dt><dd>${e(value)}</dd>`
   yield '</dl>'
   yield '</section>'
 }
 
 function* apps({ report }: ReportView): Generator<string> {
   yield* section('apps', 'Apps')
-  if (report.apps.length === 0) {
-    yield '<p class="muted">No app sent queries.</p>'
-  } else {
-    yield '<table>'
-    yield row(['app', 'runtime', 'ORM', 'database', 'pid'], [4], true)
-    for (const app of report.apps) {
-      yield row(
-        [
-          e(app.name),
-          e([app.runtime?.name, app.runtime?.version].filter(Boolean).join(' ')),
-          e([app.orm?.name, app.orm?.version].filter(Boolean).join(' ')),
-          e(app.dbSystem ?? ''),
-          app.pid === undefined ? '' : e(String(app.pid)),
-        ],
-        [4],
-      )
-    }
-    yield '</table>'
-  }
+  if (report.apps.length === 0) yield '<p class="muted">No app sent queries.</p>'
+  else yield* table(appsTable(report.apps))
   yield '</section>'
 }
 
@@ -199,29 +177,8 @@ function* fingerprints(view: ReportView): Generator<string> {
     'fingerprints',
     `Query shapes by total time${cutWords(view.fingerprints.length, report.fingerprints.length)}`,
   )
-  if (view.fingerprints.length === 0) {
-    yield '<p class="muted">No queries.</p>'
-  } else {
-    const numeric = [0, 1, 2, 3, 4, 5, 6]
-    yield '<table>'
-    yield row(['total ms', 'count', 'p50', 'p95', 'p99', 'max', 'failed', 'shape'], numeric, true)
-    for (const stats of view.fingerprints) {
-      const figures = [
-        stats.totalMs,
-        stats.count,
-        stats.p50Ms,
-        stats.p95Ms,
-        stats.p99Ms,
-        stats.maxMs,
-        stats.errors,
-      ]
-      yield row(
-        [...figures.map((figure) => e(formatNumber(figure))), sql(stats.fingerprint)],
-        numeric,
-      )
-    }
-    yield '</table>'
-  }
+  if (view.fingerprints.length === 0) yield '<p class="muted">No queries.</p>'
+  else yield* table(fingerprintsTable(view))
   yield '</section>'
 }
 
@@ -230,24 +187,7 @@ function* slow(view: ReportView): Generator<string> {
   const order = view.options.kind === 'summary' ? ', slowest first' : ''
   yield* section('slow', `Slow queries${cutWords(view.slowQueries.length, report.summary.slow)}`)
   yield `<p class="muted">Over ${e(String(report.settings.slowQueryMs))} ms, or far above their shape's p95${order}.</p>`
-  if (view.slowQueries.length > 0) {
-    yield '<table>'
-    yield row(['#', 'ms', 'why', 'context', 'SQL', 'call site'], [0, 1], true)
-    for (const query of view.slowQueries) {
-      yield row(
-        [
-          String(query.queryId),
-          e(query.durationMs.toFixed(2)),
-          query.reason === 'outlier' ? `outlier (p95 ${e(String(query.p95Ms))} ms)` : 'threshold',
-          e(query.contextName ?? ''),
-          sql(query.sql),
-          query.callSite ? `<code>${e(callSiteWords(query.callSite))}</code>` : '',
-        ],
-        [0, 1],
-      )
-    }
-    yield '</table>'
-  }
+  if (view.slowQueries.length > 0) yield* table(slowTable(view))
   yield '</section>'
 }
 
@@ -257,64 +197,14 @@ function* failed(view: ReportView): Generator<string> {
     'failed',
     `Failed queries${cutWords(view.failedQueries.length, report.summary.failed)}`,
   )
-  if (view.failedQueries.length === 0) {
-    yield '<p class="muted">No query failed.</p>'
-  } else {
-    yield '<table>'
-    yield row(['#', 'error', 'context', 'SQL', 'call site'], [0], true)
-    for (const query of view.failedQueries) {
-      yield row(
-        [
-          String(query.queryId),
-          `<span class="failed">${e(errorWords(query.error))}</span>`,
-          e(query.contextName ?? ''),
-          sql(query.sql),
-          query.callSite ? `<code>${e(callSiteWords(query.callSite))}</code>` : '',
-        ],
-        [0],
-      )
-    }
-    yield '</table>'
-  }
+  if (view.failedQueries.length === 0) yield '<p class="muted">No query failed.</p>'
+  else yield* table(failedTable(view))
   yield '</section>'
 }
 
 function* queries(view: ReportView): Generator<string> {
-  const withParams = view.options.kind === 'detailed'
   yield* section('queries', 'Queries')
-  if (view.report.queries.length === 0) {
-    yield '<p class="muted">No queries.</p>'
-  } else {
-    const head = ['#', 'start', 'ms', 'rows', 'context', 'SQL']
-    if (withParams) head.push('params')
-    head.push('call site')
-    yield '<table>'
-    yield row(head, [0, 2], true)
-    for (const query of view.report.queries) {
-      const cells = [
-        String(query.id),
-        e(isoTime(query.startTime)),
-        e(query.durationMs.toFixed(2)),
-        query.error
-          ? `<span class="failed">failed: ${e(errorWords(query.error))}</span>`
-          : e(String(query.rows ?? '')),
-        e(query.context ?? ''),
-        sql(query.sql),
-      ]
-      if (withParams) {
-        cells.push(
-          query.params === undefined ? '' : `<code>${e(paramsWords(query.params, 500))}</code>`,
-        )
-      }
-      cells.push(query.callSite ? `<code>${e(query.callSite)}</code>` : '')
-      yield row(cells, [0, 2])
-    }
-    yield '</table>'
-  }
+  if (view.report.queries.length === 0) yield '<p class="muted">No queries.</p>'
+  else yield* table(queriesTable(view))
   yield '</section>'
-}
-
-/** A SQL cell: the whole text, wrapped by the browser. */
-function sql(text: string): string {
-  return `<span class="sql">${e(text)}</span>`
 }

@@ -7,16 +7,23 @@ import type { StackFrame } from '../../shared/domain'
 import { markdownCode, markdownText } from './escape'
 import type { ReportOptions } from './options'
 import type { Report } from './report'
+import {
+  appsTable,
+  failedTable,
+  fingerprintsTable,
+  queriesTable,
+  slowTable,
+  summaryTotals,
+  type Cell,
+  type ReportTable,
+} from './tables'
 import { appName, reportView, type ReportView } from './view'
 import {
   callSiteWords,
   cutWords,
-  errorWords,
-  formatNumber,
   isoTime,
   KIND_TITLE,
   oneLine,
-  paramsWords,
   redactionWords,
   scopeWords,
 } from './wording'
@@ -44,42 +51,21 @@ function* heading(title: string): Generator<string> {
   yield ''
 }
 
-function* table(
-  head: string[],
-  rows: Iterable<string[]>,
-  alignRight: number[] = [],
-): Generator<string> {
+function* table({ head, numeric, rows }: ReportTable): Generator<string> {
   yield `| ${head.join(' | ')} |`
-  yield `| ${head.map((_, i) => (alignRight.includes(i) ? '---:' : '---')).join(' | ')} |`
-  for (const row of rows) yield `| ${row.join(' | ')} |`
+  yield `| ${head.map((_, i) => (numeric.includes(i) ? '---:' : '---')).join(' | ')} |`
+  for (const row of rows) yield `| ${row.map(cellText).join(' | ')} |`
+}
+
+/** Every cell is escaped; SQL is cut to one line, as a table cell must be. */
+function cellText(cell: Cell): string {
+  if (typeof cell === 'string') return markdownText(cell)
+  return markdownText(cell.kind === 'sql' ? oneLine(cell.text, 300) : cell.text)
 }
 
 function* summary({ report }: ReportView): Generator<string> {
-  const { summary, settings } = report
-  const { counters } = summary
   yield* heading('Summary')
-  yield* table(
-    ['', ''],
-    [
-      ['Queries', String(summary.queries)],
-      ['Failed', String(summary.failed)],
-      ['Slow', `${summary.slow} (over ${settings.slowQueryMs} ms, or outliers of their shape)`],
-      ['Time in queries', `${summary.totalQueryMs} ms`],
-      ['Slowest query', `${summary.maxQueryMs} ms`],
-      ['Query shapes', String(summary.fingerprints)],
-      ['Apps', String(summary.apps)],
-      ['Contexts', String(summary.contexts)],
-      [
-        'Findings',
-        `${summary.findings.nPlusOne} N+1, ${summary.findings.duplicates} duplicate, ${summary.findings.writeLoops} write loop`,
-      ],
-      ['Recurring insights', String(summary.insights)],
-      [
-        'Received',
-        `${counters.received} (evicted ${counters.evicted}, rejected ${counters.rejected}, dropped by agents ${counters.droppedByAgents})`,
-      ],
-    ],
-  )
+  yield* table({ head: ['', ''], numeric: [], rows: summaryTotals(report) })
 }
 
 function* apps({ report }: ReportView): Generator<string> {
@@ -88,16 +74,7 @@ function* apps({ report }: ReportView): Generator<string> {
     yield 'No app sent queries.'
     return
   }
-  yield* table(
-    ['app', 'runtime', 'ORM', 'database', 'pid'],
-    report.apps.map((app) => [
-      markdownText(app.name),
-      markdownText([app.runtime?.name, app.runtime?.version].filter(Boolean).join(' ')),
-      markdownText([app.orm?.name, app.orm?.version].filter(Boolean).join(' ')),
-      markdownText(app.dbSystem ?? ''),
-      app.pid === undefined ? '' : String(app.pid),
-    ]),
-  )
+  yield* table(appsTable(report.apps))
 }
 
 function* findings(view: ReportView): Generator<string> {
@@ -153,22 +130,7 @@ function* fingerprints(view: ReportView): Generator<string> {
     yield 'No queries.'
     return
   }
-  yield* table(
-    ['total ms', 'count', 'p50', 'p95', 'p99', 'max', 'failed', 'shape'],
-    view.fingerprints.map((stats) => [
-      ...[
-        stats.totalMs,
-        stats.count,
-        stats.p50Ms,
-        stats.p95Ms,
-        stats.p99Ms,
-        stats.maxMs,
-        stats.errors,
-      ].map(formatNumber),
-      markdownText(oneLine(stats.fingerprint, 300)),
-    ]),
-    [0, 1, 2, 3, 4, 5, 6],
-  )
+  yield* table(fingerprintsTable(view))
 }
 
 function* slow(view: ReportView): Generator<string> {
@@ -178,18 +140,7 @@ function* slow(view: ReportView): Generator<string> {
   yield `Over ${report.settings.slowQueryMs} ms, or far above their shape's p95${order}.`
   if (view.slowQueries.length === 0) return
   yield ''
-  yield* table(
-    ['#', 'ms', 'why', 'context', 'SQL', 'call site'],
-    view.slowQueries.map((query) => [
-      String(query.queryId),
-      query.durationMs.toFixed(2),
-      query.reason === 'outlier' ? `outlier (p95 ${query.p95Ms} ms)` : 'threshold',
-      markdownText(query.contextName ?? ''),
-      markdownText(oneLine(query.sql, 300)),
-      query.callSite ? markdownText(callSiteWords(query.callSite)) : '',
-    ]),
-    [0, 1],
-  )
+  yield* table(slowTable(view))
 }
 
 function* failed(view: ReportView): Generator<string> {
@@ -199,49 +150,14 @@ function* failed(view: ReportView): Generator<string> {
     yield 'No query failed.'
     return
   }
-  yield* table(
-    ['#', 'error', 'context', 'SQL', 'call site'],
-    view.failedQueries.map((query) => [
-      String(query.queryId),
-      markdownText(errorWords(query.error)),
-      markdownText(query.contextName ?? ''),
-      markdownText(oneLine(query.sql, 300)),
-      query.callSite ? markdownText(callSiteWords(query.callSite)) : '',
-    ]),
-    [0],
-  )
+  yield* table(failedTable(view))
 }
 
 function* queries(view: ReportView): Generator<string> {
-  const withParams = view.options.kind === 'detailed'
   yield* heading('Queries')
   if (view.report.queries.length === 0) {
     yield 'No queries.'
     return
   }
-  const head = ['#', 'start', 'ms', 'rows', 'context', 'SQL']
-  if (withParams) head.push('params')
-  head.push('call site')
-  yield* table(
-    head,
-    (function* () {
-      for (const query of view.report.queries) {
-        const row = [
-          String(query.id),
-          isoTime(query.startTime),
-          query.durationMs.toFixed(2),
-          query.error
-            ? `failed: ${markdownText(errorWords(query.error))}`
-            : String(query.rows ?? ''),
-          markdownText(query.context ?? ''),
-          markdownText(oneLine(query.sql, 300)),
-        ]
-        if (withParams)
-          row.push(query.params === undefined ? '' : markdownText(paramsWords(query.params)))
-        row.push(markdownText(query.callSite ?? ''))
-        yield row
-      }
-    })(),
-    [0, 2],
-  )
+  yield* table(queriesTable(view))
 }
