@@ -3,7 +3,8 @@
  * does only the receiving. Forked by `bench/ingest.js` with
  * `<url> <token> <events> <batchSize> <seed>`.
  *
- * It builds its batches before connecting (a pool of pre-serialised `events` arrays, cycled),
+ * It builds its batches before connecting (`ingestPool` from workload.js: a pool of serialised
+ * batches, passed over again with new times and context ids),
  * connects as an agent does (bearer token, no compression, hello then wait for welcome),
  * says `ready` over IPC, and on `go` sends every batch as fast as the socket drains: it keeps
  * at most HIGH_WATER bytes queued in the socket and tops it up from the write callbacks.
@@ -11,7 +12,7 @@
 import { Buffer } from 'node:buffer'
 import { performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
-import { batchMessage, serialisedEventArrays } from './workload.js'
+import { ingestPool } from './workload.js'
 
 /** Bytes queued in the socket before the sender waits for it to drain. */
 const HIGH_WATER = 4 * 1024 * 1024
@@ -34,7 +35,15 @@ function connect() {
       reject(new Error(`upgrade refused: HTTP ${response.statusCode}`)),
     )
     socket.once('open', () =>
-      socket.send(JSON.stringify({ type: 'hello', protocol: 1, app: { name: 'bench' } })),
+      socket.send(
+        JSON.stringify({
+          type: 'hello',
+          protocol: 1,
+          app: { name: 'bench' },
+          orm: { name: 'typeorm' },
+          'db.system.name': 'postgresql',
+        }),
+      ),
     )
     socket.once('message', (data) => {
       const reply = JSON.parse(String(data))
@@ -60,7 +69,7 @@ function sendAll(socket, pool) {
     }
     const pump = () => {
       while (next < batchCount && socket.bufferedAmount < HIGH_WATER) {
-        socket.send(batchMessage(next, pool[next % pool.length]), onWritten)
+        socket.send(pool.message(next), onWritten)
         next++
       }
     }
@@ -71,8 +80,9 @@ function sendAll(socket, pool) {
 async function main() {
   if (events % batchSize !== 0)
     throw new Error(`events (${events}) must be a multiple of the batch size`)
-  const pool = serialisedEventArrays(Math.min(batchCount, MAX_POOL), batchSize, Number(seedArg))
-  const bytes = pool.reduce((sum, json) => sum + Buffer.byteLength(json), 0)
+  const pool = ingestPool(Math.min(batchCount, MAX_POOL), batchSize, Number(seedArg))
+  let bytes = 0
+  for (let i = 0; i < pool.size; i++) bytes += Buffer.byteLength(pool.message(i))
   const socket = await connect()
   socket.on('error', (error) => {
     console.error(`sender: ${error.message}`)
@@ -86,7 +96,7 @@ async function main() {
       process.exit(0)
     }
   })
-  process.send({ type: 'ready', bytesPerEvent: bytes / (pool.length * batchSize) })
+  process.send({ type: 'ready', bytesPerEvent: bytes / (pool.size * batchSize) })
 }
 
 main().catch((error) => {
