@@ -6,7 +6,7 @@
  * Also the export contract (`library.export`): a session, stored or live, written as a
  * session file or a report, to a file the user picked (Electron) or as a download (browser).
  */
-import type { Severity } from './analysis'
+import type { AnalysisSettings, FindingsResult, Severity } from './analysis'
 import type { AppInfo, EpochMs, QueryRecord } from './domain'
 
 /** `recording` while the recorder writes it; `recovered` when a crash ended it. */
@@ -45,6 +45,12 @@ export interface StoredSessionDetail extends StoredSessionSummary {
   totalQueryMs: number
   settings: Record<string, unknown>
   apps: AppInfo[]
+  /**
+   * The findings as the analysis left them when the session ended (or as its file held them,
+   * imported), with the settings they were found with. Absent when they were not stored: a
+   * session recovered after a crash (its `findingsCount` is as of its last write).
+   */
+  findings?: FindingsResult & { settings: AnalysisSettings }
 }
 
 export interface StoredQueryPage {

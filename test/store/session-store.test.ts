@@ -59,12 +59,16 @@ describe('the library database', () => {
 
     const again = await openStore(file)
     const migrations = await again.dataSource.query('SELECT name FROM migrations')
-    expect(migrations).toEqual([{ name: 'InitialSchema1764144000000' }])
+    expect(migrations).toEqual([
+      { name: 'InitialSchema1764144000000' },
+      { name: 'SessionFindings1764403200000' },
+    ])
     expect((await again.list()).map((s) => s.id)).toEqual(['kept'])
   })
 
-  it('reverts cleanly: the migration down() drops everything it created', async () => {
+  it('reverts cleanly: each migration down() drops everything it created', async () => {
     const store = await openStore()
+    await store.dataSource.undoLastMigration()
     await store.dataSource.undoLastMigration()
     const tables = await store.dataSource.query(
       `SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name`,

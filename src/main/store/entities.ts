@@ -22,6 +22,12 @@ import type { StoredSessionStatus } from '../../shared/library'
 
 export type { StoredSessionStatus }
 
+/**
+ * `importing`: a session file being imported (its rows are written in batches, each its own
+ * transaction, and become visible when the import commits). Never leaves the store.
+ */
+export type SessionRowStatus = StoredSessionStatus | 'importing'
+
 export interface SessionRow {
   key: number
   id: string
@@ -32,7 +38,7 @@ export interface SessionRow {
   endedAt: number | null
   /** Time of the last write; what a recovered session's end is taken from. */
   updatedAt: number
-  status: StoredSessionStatus
+  status: SessionRowStatus
   /** JSON array of the distinct app names. */
   appNames: string
   queryCount: number
@@ -97,6 +103,17 @@ export interface QueryRowEntity {
   contextId: string | null
   contextName: string | null
   stackId: number | null
+}
+
+/** A session's findings as the analysis left them (JSON texts); absent for a crashed one. */
+export interface SessionFindingsRow {
+  sessionKey: number
+  /** `AnalysisSettings`: what the findings were found with. */
+  settings: string
+  /** `Finding[]`, most severe first. */
+  findings: string
+  /** `RecurringInsight[]`. */
+  insights: string
 }
 
 export interface StoreSettingRow {
@@ -203,6 +220,17 @@ export const QueryEntity = new EntitySchema<QueryRowEntity>({
   },
 })
 
+export const SessionFindingsEntity = new EntitySchema<SessionFindingsRow>({
+  name: 'SessionFindings',
+  tableName: 'session_findings',
+  columns: {
+    sessionKey: { ...integer('session_key'), primary: true },
+    settings: text('settings'),
+    findings: text('findings'),
+    insights: text('insights'),
+  },
+})
+
 export const StoreSettingEntity = new EntitySchema<StoreSettingRow>({
   name: 'StoreSetting',
   tableName: 'store_settings',
@@ -219,5 +247,6 @@ export const STORE_ENTITIES = [
   StatementEntity,
   StackEntity,
   QueryEntity,
+  SessionFindingsEntity,
   StoreSettingEntity,
 ]

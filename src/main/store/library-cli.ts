@@ -3,9 +3,8 @@
  * the database without recovering or deleting anything, so it is safe to run while `serve`
  * records into the same directory (WAL lets it read alongside the writer).
  */
-import { existsSync } from 'node:fs'
-import { basename } from 'node:path'
-import { readSessionFile, writeSessionFile } from '../session/session-file'
+import { existsSync, rmSync } from 'node:fs'
+import { writeSessionFile } from '../session/session-file'
 import { libraryFile } from './index'
 import { localMinute, SessionStore } from './session-store'
 import type { StoredSessionSummary } from './types'
@@ -39,19 +38,30 @@ export async function listSessionsOutput(options: ListSessionsOptions): Promise<
   }
 }
 
-/** `import FILE`: a session file into the library (created if need be). */
+/**
+ * `import FILE`: a session file into the library (created if need be), streamed: the file is
+ * never whole in memory, and a bad one changes nothing.
+ */
 export async function importSessionOutput(options: {
   dataDir: string
   file: string
   name?: string
 }): Promise<string> {
-  const session = await readSessionFile(options.file)
-  const store = await SessionStore.open({ file: libraryFile(options.dataDir) })
+  const file = libraryFile(options.dataDir)
+  const created = !existsSync(file)
+  const store = await SessionStore.open({ file })
+  let imported = false
   try {
-    const id = store.importSession(session, { name: options.name, source: basename(options.file) })
-    return `Imported ${count(session.queries.length)} queries from ${options.file} as session ${id}.`
+    const id = await store.importSessionFile(options.file, { name: options.name })
+    imported = true
+    const queries = (await store.get(id))?.queryCount ?? 0
+    return `Imported ${count(queries)} queries from ${options.file} as session ${id}.`
   } finally {
     await store.close()
+    // A failed import into a library it had to create leaves no empty library behind.
+    if (created && !imported) {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true })
+    }
   }
 }
 

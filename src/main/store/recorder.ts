@@ -14,12 +14,21 @@
  * A cleared session ("Clear session" in the UI) ends the stored one and starts another: the
  * recorder notices the live session's id changing. So that the queries of the last interval
  * before a clear are not lost with it, it also flushes just before `clear()` runs.
+ *
+ * Findings: each batch also writes the live analysis' findings count (cheap: the analyzer
+ * keeps counts), so a session recovered after a crash shows the count as of its last write.
+ * The findings themselves are stored when the session ends — read from the analyzer just
+ * before a clear resets it, or at `stop()`.
  */
+import type { AnalysisSettings, FindingsResult } from '../../shared/analysis'
 import type { AppInfo, QueryRecord } from '../../shared/domain'
-import type { SessionStore } from './session-store'
+import type { SessionFindings, SessionStore } from './session-store'
 import type { SessionWriter } from './session-writer'
 
-/** What the recorder reads: the Profiler's live session, its apps and its session id. */
+/**
+ * What the recorder reads: the Profiler's live session, its apps, its session id and its
+ * analysis.
+ */
 export interface RecordedProfiler {
   readonly sessionId: string
   readonly sessionStartedAt: number
@@ -31,6 +40,13 @@ export interface RecordedProfiler {
   }
   appsList(): AppInfo[]
   clear(): void
+  readonly analyzer: {
+    /** The settings in force (the findings were found with these). */
+    readonly settings: AnalysisSettings
+    /** Counts of the findings held, by kind. */
+    summary(): { findings: Record<string, number> }
+    findingsResult(): FindingsResult
+  }
 }
 
 export interface RecorderOptions {
@@ -75,6 +91,8 @@ export class SessionRecorder {
   private lastWriteMs = 0
   private readonly reported = new Set<string>()
   private restoreClear: (() => void) | undefined
+  /** The findings of the session a clear is ending, read before the clear reset them. */
+  private clearedFindings: { sessionId: string; findings: SessionFindings } | undefined
 
   constructor(
     private readonly profiler: RecordedProfiler,
@@ -98,8 +116,10 @@ export class SessionRecorder {
     const hadOwn = Object.hasOwn(profiler, 'clear')
     profiler.clear = () => {
       this.flushAll()
+      this.clearedFindings = { sessionId: profiler.sessionId, findings: this.currentFindings() }
       clear.call(profiler)
       this.flushAll()
+      this.clearedFindings = undefined
     }
     this.restoreClear = () => {
       if (hadOwn) profiler.clear = clear
@@ -159,7 +179,7 @@ export class SessionRecorder {
     for (let id = from; id <= to; id++) queries.push(session.get(id)!)
     const startedAt = performance.now()
     try {
-      this.writer.write(queries, this.profiler.appsList(), lost)
+      this.writer.write(queries, this.profiler.appsList(), lost, Date.now(), this.findingsCount())
     } catch (error) {
       this.failedWrites++
       this.report(error)
@@ -206,12 +226,37 @@ export class SessionRecorder {
     if (!writer) return
     this.writer = undefined
     try {
-      if (this.store.endSession(writer) === 'discarded') return
+      if (this.store.endSession(writer, Date.now(), this.endingFindings(writer)) === 'discarded') {
+        return
+      }
     } catch (error) {
       this.report(error)
       return
     }
     this.options.onSessionEnded?.(writer.id)
+  }
+
+  /** The live analysis' findings count now. */
+  private findingsCount(): number {
+    let count = 0
+    for (const n of Object.values(this.profiler.analyzer.summary().findings)) count += n
+    return count
+  }
+
+  private currentFindings(): SessionFindings {
+    const { findings, insights } = this.profiler.analyzer.findingsResult()
+    return { settings: { ...this.profiler.analyzer.settings }, findings, insights }
+  }
+
+  /**
+   * The findings of the session `writer` records, if they can still be had: read before a
+   * clear, or now if the profiler is still on that session. A session changed by other means
+   * (the analyzer already reset) keeps only its count as of the last write.
+   */
+  private endingFindings(writer: SessionWriter): SessionFindings | undefined {
+    if (this.clearedFindings?.sessionId === writer.id) return this.clearedFindings.findings
+    if (this.profiler.sessionId === writer.id) return this.currentFindings()
+    return undefined
   }
 
   private report(error: unknown): void {

@@ -8,17 +8,32 @@
  */
 import { randomUUID } from 'node:crypto'
 import { statSync } from 'node:fs'
+import { basename } from 'node:path'
 import { Brackets, type DataSource, type Repository } from 'typeorm'
+import {
+  DEFAULT_ANALYSIS_SETTINGS,
+  type AnalysisSettings,
+  type Finding,
+  type RecurringInsight,
+} from '../../shared/analysis'
 import type { AppInfo, QueryRecord, StackFrame } from '../../shared/domain'
-import type { SessionFile } from '../session/session-file'
+import {
+  loadSessionFile,
+  type LoadProgress,
+  type SessionFile,
+  type SessionFileLimits,
+  type SessionHeader,
+} from '../session/session-file'
 import {
   QueryEntity,
   SessionAppEntity,
   SessionEntity,
+  SessionFindingsEntity,
   StackEntity,
   StatementEntity,
   StoreSettingEntity,
   type SessionAppRow,
+  type SessionFindingsRow,
   type SessionRow,
   type StoreSettingRow,
 } from './entities'
@@ -28,6 +43,7 @@ import {
   type SqliteConnection,
   type StoreDatabaseOptions,
 } from './data-source'
+import { ImportSink, type ImportTarget } from './session-import'
 import { SessionWriter, WriteStatements } from './session-writer'
 import {
   DEFAULT_RETENTION,
@@ -37,6 +53,7 @@ import {
   type StoredHealth,
   type StoredQueryPage,
   type StoredSessionDetail,
+  type StoredSessionStatus,
   type StoredSessionSummary,
 } from './types'
 
@@ -49,6 +66,26 @@ const DAY_MS = 24 * 60 * 60 * 1000
 /** A library request that cannot be done (bad argument, the session is being recorded). */
 export class LibraryError extends Error {}
 
+/** What the analysis found in a session, as stored with it. */
+export interface SessionFindings {
+  settings: AnalysisSettings
+  findings: Finding[]
+  insights: RecurringInsight[]
+}
+
+export interface ImportOptions {
+  /** The stored session's name (default: the file's, or one from its start time). */
+  name?: string
+  /** After each chunk of the file is read: bytes read of the total, queries so far. */
+  onProgress?: (progress: LoadProgress) => void
+  /** Stops the import (it then rolls back and rejects). */
+  signal?: AbortSignal
+  /** The loader's limits (most queries, longest text), default the loader's. */
+  limits?: Partial<SessionFileLimits>
+}
+
+export type { LoadProgress as ImportProgress }
+
 export interface NewStoredSession {
   id: string
   startedAt: number
@@ -56,13 +93,14 @@ export interface NewStoredSession {
   settings?: Record<string, unknown>
 }
 
-/** Sessions this process is recording: never recovered or deleted from under it. */
+/** Sessions this process is recording or importing: never recovered or deleted from under it. */
 const recordingHere = new Set<string>()
 
-export class SessionStore {
+export class SessionStore implements ImportTarget {
   private readonly db: SqliteConnection
   private readonly sessions: Repository<SessionRow>
   private readonly apps: Repository<SessionAppRow>
+  private readonly findings: Repository<SessionFindingsRow>
   private readonly settings: Repository<StoreSettingRow>
   private writeStatements: WriteStatements | undefined
   private closed = false
@@ -77,6 +115,7 @@ export class SessionStore {
     this.db = sqliteConnection(dataSource)
     this.sessions = dataSource.getRepository(SessionEntity)
     this.apps = dataSource.getRepository(SessionAppEntity)
+    this.findings = dataSource.getRepository(SessionFindingsEntity)
     this.settings = dataSource.getRepository(StoreSettingEntity)
   }
 
@@ -121,39 +160,73 @@ export class SessionStore {
   }
 
   /**
-   * Marks the session complete (its totals are already written by the last batch). A session
-   * that recorded nothing at all (no query, no app) is not kept: every start of the profiler
-   * and every "Clear session" begins one.
+   * Marks the session complete (its totals are already written by the last batch) and stores
+   * its findings, when given (their count replaces the running one). A session that recorded
+   * nothing at all (no query, no app) is not kept: every start of the profiler and every
+   * "Clear session" begins one.
    */
-  endSession(writer: SessionWriter, endedAt = Date.now()): 'complete' | 'discarded' {
+  endSession(
+    writer: SessionWriter,
+    endedAt = Date.now(),
+    findings?: SessionFindings,
+  ): 'complete' | 'discarded' {
     recordingHere.delete(writer.id)
     this.begun.delete(writer.id)
     if (writer.isEmpty) {
       this.db.transaction(() => this.deleteRows(writer.key))()
       return 'discarded'
     }
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `UPDATE sessions SET status = 'complete', ended_at = ?, updated_at = ?,
+             recorder_pid = NULL
+           WHERE key = ?`,
+        )
+        .run(endedAt, endedAt, writer.key)
+      if (findings) this.saveFindings(writer.key, findings)
+    })()
+    return 'complete'
+  }
+
+  /** Stores (replacing) a session's findings and sets its findings count to match. */
+  private saveFindings(key: number, findings: SessionFindings): void {
     this.db
       .prepare(
-        `UPDATE sessions SET status = 'complete', ended_at = ?, updated_at = ?, recorder_pid = NULL
-         WHERE key = ?`,
+        `INSERT OR REPLACE INTO session_findings (session_key, settings, findings, insights)
+         VALUES (?, ?, ?, ?)`,
       )
-      .run(endedAt, endedAt, writer.key)
-    return 'complete'
+      .run(
+        key,
+        JSON.stringify(findings.settings),
+        JSON.stringify(findings.findings),
+        JSON.stringify(findings.insights),
+      )
+    this.db
+      .prepare('UPDATE sessions SET findings_count = ? WHERE key = ?')
+      .run(findings.findings.length, key)
   }
 
   /**
    * Sessions left `recording` by a process that is gone (killed, crashed) become `recovered`,
-   * ending at their last write (or go, if they recorded nothing). Returns their ids. A session another live process is still
-   * recording (a second `serve` on the same data directory) is left alone.
+   * ending at their last write (or go, if they recorded nothing). Returns their ids. A session
+   * another live process is still recording (a second `serve` on the same data directory) is
+   * left alone. Imports such a process left unfinished are deleted.
    */
   recoverInterrupted(): string[] {
     const rows = this.db
       .prepare(
-        `SELECT key, id, recorder_pid AS pid,
+        `SELECT key, id, status, recorder_pid AS pid,
            query_count = 0 AND not_persisted = 0 AND app_names = '[]' AS empty
-         FROM sessions WHERE status = 'recording'`,
+         FROM sessions WHERE status IN ('recording', 'importing')`,
       )
-      .all() as { key: number; id: string; pid: number | null; empty: 0 | 1 }[]
+      .all() as {
+      key: number
+      id: string
+      status: string
+      pid: number | null
+      empty: 0 | 1
+    }[]
     const recover = this.db.prepare(
       `UPDATE sessions SET status = 'recovered', ended_at = updated_at, recorder_pid = NULL
        WHERE id = ? AND status = 'recording'`,
@@ -162,7 +235,7 @@ export class SessionStore {
     for (const row of rows) {
       if (recordingHere.has(row.id)) continue
       if (row.pid !== null && row.pid !== process.pid && isProcessAlive(row.pid)) continue
-      if (row.empty) {
+      if (row.empty || row.status === 'importing') {
         // Killed before anything arrived: nothing to recover (see endSession).
         this.db.transaction(() => this.deleteRows(row.key))()
         continue
@@ -206,7 +279,8 @@ export class SessionStore {
     let total = rows.reduce((sum, row) => sum + row.bytes, 0)
     const doomed: SessionRow[] = []
     for (const row of rows) {
-      if (row.status === 'recording' || recordingHere.has(row.id)) continue
+      if (row.status !== 'complete' && row.status !== 'recovered') continue
+      if (recordingHere.has(row.id)) continue
       const tooOld =
         maxAgeDays !== null && (row.endedAt ?? row.updatedAt) < now - maxAgeDays * DAY_MS
       const overSize = maxTotalBytes !== null && total > maxTotalBytes
@@ -231,11 +305,12 @@ export class SessionStore {
       .createQueryBuilder('session')
       .orderBy('session.startedAt', 'DESC')
       .addOrderBy('session.key', 'DESC')
+      .where(`session.status != 'importing'`)
       .limit(limit)
     const search = options.search?.trim()
     if (search) {
       const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-      query.where(
+      query.andWhere(
         new Brackets((where) =>
           where
             .where(`session.name LIKE :pattern ESCAPE '\\'`)
@@ -255,26 +330,29 @@ export class SessionStore {
   /** A session's metadata and apps, or null when there is no such session. */
   async get(id: string): Promise<StoredSessionDetail | null> {
     const row = await this.sessions.findOneBy({ id })
-    if (!row) return null
+    if (!row || row.status === 'importing') return null
     const apps = await this.apps.find({
       where: { sessionKey: row.key },
       order: { connectedAt: 'ASC', appId: 'ASC' },
     })
-    return {
+    const detail: StoredSessionDetail = {
       ...toSummary(row),
       totalQueryMs: row.totalQueryMs,
       settings: JSON.parse(row.settings) as Record<string, unknown>,
       apps: apps.map(toAppInfo),
     }
+    const findings = await this.findings.findOneBy({ sessionKey: row.key })
+    if (findings) detail.findings = toSessionFindings(findings)
+    return detail
   }
 
   /** A page of a session's queries, in id order, every field as recorded; null if unknown. */
   async queries(id: string, offset: number, limit: number): Promise<StoredQueryPage | null> {
     const session = await this.sessions.findOne({
-      select: { key: true, queryCount: true },
+      select: { key: true, queryCount: true, status: true },
       where: { id },
     })
-    if (!session) return null
+    if (!session || session.status === 'importing') return null
     const start = Math.max(0, Math.floor(offset))
     const count = Math.min(Math.max(0, Math.floor(limit)), MAX_STORED_PAGE)
     if (count === 0) return { total: session.queryCount, offset: start, rows: [] }
@@ -330,7 +408,7 @@ export class SessionStore {
          JOIN queries q ON q.session_key = x.key AND q.id = ?
          JOIN statements s ON s.session_key = q.session_key AND s.id = q.statement_id
          LEFT JOIN stacks k ON k.session_key = q.session_key AND k.id = q.stack_id
-         WHERE x.id = ?`,
+         WHERE x.id = ? AND x.status != 'importing'`,
       )
       .get(queryId, id) as RawStoredQuery | undefined
     return raw ? toQueryRecord(raw) : null
@@ -360,7 +438,7 @@ export class SessionStore {
   async delete(id: string): Promise<boolean> {
     const row = this.db.prepare('SELECT key, status FROM sessions WHERE id = ?').get(id) as
       { key: number; status: string } | undefined
-    if (!row) return false
+    if (!row || row.status === 'importing') return false
     if (row.status === 'recording' || recordingHere.has(id)) {
       throw new LibraryError('this session is being recorded; clear or stop it first')
     }
@@ -395,7 +473,12 @@ export class SessionStore {
           file.session.endedAt,
         )
       }
-      this.endSession(writer, file.session.endedAt)
+      const findings = file.findings && {
+        settings: { ...DEFAULT_ANALYSIS_SETTINGS, ...file.settings },
+        findings: file.findings,
+        insights: file.insights ?? [],
+      }
+      this.endSession(writer, file.session.endedAt, findings)
     })
     try {
       importAll()
@@ -405,6 +488,89 @@ export class SessionStore {
       throw error
     }
     return id
+  }
+
+  /**
+   * Imports a session file, streamed from `path` (see session-import.ts): validated and
+   * written a batch at a time, never whole in memory, with `onProgress` after each chunk. All
+   * or nothing: a bad file (or a failed write, or `signal`) leaves the library as it was and
+   * rejects with the loader's SessionFileError naming the problem and where. Keeps the file's
+   * session id unless the library has it already; resolves with the stored session's id.
+   */
+  async importSessionFile(path: string, options: ImportOptions = {}): Promise<string> {
+    const sink = new ImportSink(this, { name: options.name, source: basename(path) })
+    await loadSessionFile(path, {
+      sink,
+      onProgress: options.onProgress,
+      signal: options.signal,
+      limits: options.limits,
+    })
+    return sink.id!
+  }
+
+  /** @internal (ImportTarget) The staged row of an import: invisible until finished. */
+  stageImport(startedAt: number): SessionWriter {
+    this.writeStatements ??= new WriteStatements(this.db)
+    const id = randomUUID()
+    const { lastInsertRowid } = this.db
+      .prepare(
+        `INSERT INTO sessions (id, name, started_at, updated_at, status, recorder_pid)
+         VALUES (?, '', ?, ?, 'importing', ?)`,
+      )
+      .run(id, startedAt, Date.now(), process.pid)
+    recordingHere.add(id)
+    this.begun.add(id)
+    return new SessionWriter(this.writeStatements, Number(lastInsertRowid), id)
+  }
+
+  /** @internal (ImportTarget) The staged import becomes a complete session. */
+  finishImport(
+    writer: SessionWriter,
+    header: SessionHeader,
+    options: { name?: string; source?: string },
+  ): string {
+    if (writer.isEmpty) {
+      throw new LibraryError('the file holds no queries and no apps: nothing to import')
+    }
+    const file = header.session
+    const taken = this.db.prepare('SELECT 1 FROM sessions WHERE id = ?').get(file.id)
+    const id = taken ? randomUUID() : file.id
+    const name = options.name ?? file.name ?? defaultSessionName(file.startedAt)
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `UPDATE sessions SET id = ?, name = ?, note = ?, started_at = ?, ended_at = ?,
+             updated_at = ?, status = 'complete', recorder_pid = NULL, settings = ?
+           WHERE key = ?`,
+        )
+        .run(
+          id,
+          name,
+          file.note ?? '',
+          file.startedAt,
+          file.endedAt,
+          file.endedAt,
+          JSON.stringify(options.source ? { importedFrom: options.source } : {}),
+          writer.key,
+        )
+      this.saveFindings(writer.key, {
+        settings: header.settings,
+        findings: header.findings,
+        insights: header.insights,
+      })
+    })()
+    recordingHere.delete(writer.id)
+    this.begun.delete(writer.id)
+    return id
+  }
+
+  /** @internal (ImportTarget) Deletes a staged import. */
+  discardImport(writer: SessionWriter): void {
+    recordingHere.delete(writer.id)
+    this.begun.delete(writer.id)
+    if (this.closed) return // Its row is deleted when the library next opens.
+    this.db.transaction(() => this.deleteRows(writer.key))()
+    this.reclaimSpace()
   }
 
   /**
@@ -420,7 +586,7 @@ export class SessionStore {
     const { key } = this.db.prepare('SELECT key FROM sessions WHERE id = ?').get(id) as {
       key: number
     }
-    const header = {
+    const header: Omit<SessionFile, 'format' | 'version' | 'queries'> = {
       session: {
         id: session.id,
         name: session.name,
@@ -435,6 +601,13 @@ export class SessionStore {
         rejected: 0,
         droppedByAgents: session.apps.reduce((sum, app) => sum + app.droppedByAgent, 0),
       },
+    }
+    // Stored findings go in as they are; without them (a recovered session) the file writer
+    // works them out from the queries as it writes them.
+    if (session.findings) {
+      header.settings = session.findings.settings
+      header.findings = session.findings.findings
+      header.insights = session.findings.insights
     }
     const page = this.db.prepare(
       `SELECT q.id, q.app_id AS appId, s.sql, q.params, q.start_time AS startTime,
@@ -467,6 +640,7 @@ export class SessionStore {
       .createQueryBuilder('session')
       .select('COUNT(*)', 'sessions')
       .addSelect('TOTAL(session.queryCount)', 'queries')
+      .where(`session.status != 'importing'`)
       .getRawOne()) as { sessions: number; queries: number }
     const databaseBytes = fileSize(this.file)
     const walBytes = fileSize(`${this.file}-wal`)
@@ -481,7 +655,7 @@ export class SessionStore {
   }
 
   private deleteRows(key: number): void {
-    for (const table of ['queries', 'statements', 'stacks', 'session_apps']) {
+    for (const table of ['queries', 'statements', 'stacks', 'session_apps', 'session_findings']) {
       this.db.prepare(`DELETE FROM ${table} WHERE session_key = ?`).run(key)
     }
     this.db.prepare('DELETE FROM sessions WHERE key = ?').run(key)
@@ -548,13 +722,22 @@ function toSummary(row: SessionRow): StoredSessionSummary {
     startedAt: row.startedAt,
     endedAt: row.endedAt,
     durationMs: Math.max(0, end - row.startedAt),
-    status: row.status,
+    // Every read leaves `importing` rows out before they get here.
+    status: row.status as StoredSessionStatus,
     queryCount: row.queryCount,
     failedCount: row.failedCount,
     notPersisted: row.notPersisted,
     findingsCount: row.findingsCount,
     health: row.health as StoredHealth,
     bytes: row.bytes,
+  }
+}
+
+function toSessionFindings(row: SessionFindingsRow): SessionFindings {
+  return {
+    settings: JSON.parse(row.settings) as AnalysisSettings,
+    findings: JSON.parse(row.findings) as Finding[],
+    insights: JSON.parse(row.insights) as RecurringInsight[],
   }
 }
 

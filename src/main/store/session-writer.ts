@@ -23,6 +23,8 @@ export interface SessionTotals {
   totalQueryMs: number
   bytes: number
   notPersisted: number
+  /** The live analysis' findings when the batch was written (kept as it goes, for a crash). */
+  findingsCount: number
 }
 
 /** The prepared statements, made once per database and shared by every writer. */
@@ -54,7 +56,7 @@ export class WriteStatements {
     )
     this.updateSession = db.prepare(
       `UPDATE sessions SET query_count = ?, failed_count = ?, total_query_ms = ?, bytes = ?,
-         not_persisted = ?, app_names = ?, updated_at = ?
+         not_persisted = ?, findings_count = ?, app_names = ?, updated_at = ?
        WHERE key = ?`,
     )
   }
@@ -67,6 +69,7 @@ export class SessionWriter {
     totalQueryMs: 0,
     bytes: 0,
     notPersisted: 0,
+    findingsCount: 0,
   }
   private appNames: string[] = []
   private appsWritten = '[]'
@@ -104,15 +107,30 @@ export class SessionWriter {
   /**
    * Writes `queries` (ascending ids, none written before) and the apps' current state in one
    * transaction. `notPersisted` is added to the count of queries that were lost before they
-   * could be written. Skips the transaction when there is nothing new.
+   * could be written; `findingsCount` is the session's findings now (default: unchanged).
+   * Skips the transaction when there is nothing new.
    */
-  write(queries: QueryRecord[], apps: AppInfo[], notPersisted = 0, now = Date.now()): void {
+  write(
+    queries: QueryRecord[],
+    apps: AppInfo[],
+    notPersisted = 0,
+    now = Date.now(),
+    findingsCount = this.totals.findingsCount,
+  ): void {
     const appsState = JSON.stringify(apps)
-    if (queries.length === 0 && notPersisted === 0 && appsState === this.appsWritten) return
+    if (
+      queries.length === 0 &&
+      notPersisted === 0 &&
+      appsState === this.appsWritten &&
+      findingsCount === this.totals.findingsCount
+    ) {
+      return
+    }
     const before = { ...this.totals }
     const appNamesBefore = this.appNames
     try {
       this.totals.notPersisted += notPersisted
+      this.totals.findingsCount = findingsCount
       this.writeBatch(queries, apps, now)
       this.appsWritten = appsState
     } catch (error) {
@@ -187,6 +205,7 @@ export class SessionWriter {
       totals.totalQueryMs,
       totals.bytes,
       totals.notPersisted,
+      totals.findingsCount,
       JSON.stringify(this.appNames),
       now,
       key,
