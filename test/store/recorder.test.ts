@@ -46,6 +46,23 @@ function newQuery(n: number, appId: string): NewQuery {
   return query as NewQuery
 }
 
+/** A list, then `lookups` queries of one shape in one request: an N+1 at the threshold. */
+function nPlusOne(appId: string, lookups = 6): NewQuery[] {
+  const context = { id: 'req-1', name: 'GET /orders' }
+  const query = (sql: string, n: number): NewQuery => ({
+    appId,
+    sql,
+    params: [n],
+    startTime: Date.now() + n,
+    durationMs: 0.5,
+    context,
+  })
+  return [
+    query('SELECT * FROM orders WHERE status = $1', 0),
+    ...Array.from({ length: lookups }, (_, i) => query('SELECT * FROM users WHERE id = $1', i + 1)),
+  ]
+}
+
 const until = async (check: () => boolean | Promise<boolean>, timeoutMs = 20_000) => {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
@@ -185,6 +202,40 @@ describe('the recorder', () => {
     recorder.stop()
     expect(ended).toEqual([])
     expect(await store.list()).toEqual([])
+  })
+
+  it('stores the findings of a session ended by "Clear session", counting them as it records', async () => {
+    const { store, profiler, recorder } = await setUp({ intervalMs: 10_000 })
+    recorder.start()
+    const app = profiler.registerApp(helloFor('shop'))
+    const first = profiler.sessionId
+    profiler.addQueries(app, nPlusOne(app.id))
+    recorder.flushAll()
+    // While recording: the count only, kept as each batch is written.
+    expect(await store.get(first)).toMatchObject({ status: 'recording', findingsCount: 1 })
+    expect(await store.get(first)).not.toHaveProperty('findings')
+    const live = profiler.analyzer.findingsResult()
+    expect(live.findings).toHaveLength(1)
+
+    profiler.handlers['session.clear']()
+    const ended = await store.get(first)
+    expect(ended).toMatchObject({ status: 'complete', findingsCount: 1 })
+    expect(ended?.findings).toEqual({ settings: profiler.analyzer.settings, ...live })
+    // The analyzer was reset by the clear; what was stored came from before it.
+    expect(profiler.analyzer.findingsResult().findings).toEqual([])
+  })
+
+  it('stop() stores the findings found with the settings in force', async () => {
+    const { store, profiler, recorder } = await setUp({ intervalMs: 10_000 })
+    profiler.handlers['analysis.settings.set']({ nPlusOneThreshold: 3 })
+    recorder.start()
+    const app = profiler.registerApp(helloFor('shop'))
+    profiler.addQueries(app, nPlusOne(app.id, 4))
+    recorder.stop()
+    const stored = await store.get(profiler.sessionId)
+    expect(stored?.findings?.settings.nPlusOneThreshold).toBe(3)
+    expect(stored?.findings?.findings.map((f) => [f.kind, f.count])).toEqual([['n-plus-one', 4]])
+    expect(stored?.findingsCount).toBe(1)
   })
 
   it('keeps the timer from holding the process open', async () => {

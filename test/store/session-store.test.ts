@@ -4,9 +4,19 @@
  */
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { DataSource } from 'typeorm'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SessionStore, LibraryError } from '../../src/main/store/session-store'
+import { DEFAULT_ANALYSIS_SETTINGS } from '../../src/shared/analysis'
+import type { QueryRecord } from '../../src/shared/domain'
+import { analyzeSession } from '../../src/main/analysis/analyzer'
+import {
+  SessionStore,
+  LibraryError,
+  type SessionFindings,
+} from '../../src/main/store/session-store'
 import { sqliteConnection } from '../../src/main/store/data-source'
+import { InitialSchema1764144000000 } from '../../src/main/store/migrations/1764144000000-initial-schema'
 import { bareQuery, fullApp, fullQuery, tempDir } from './helpers'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -74,6 +84,110 @@ describe('the library database', () => {
       `SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name`,
     )
     expect(tables).toEqual([{ name: 'migrations' }])
+  })
+})
+
+describe('a library made by the previous schema (before findings were stored)', () => {
+  it('is migrated on open: its sessions stay as they were, and new ones keep their findings', async () => {
+    const dir = tempDir()
+    cleanups.push(dir.remove)
+    const file = join(dir.path, 'sessions.sqlite')
+    // The library as the first release left it: only the first migration, one session.
+    const old = new DataSource({
+      type: 'better-sqlite3',
+      database: file,
+      driver: Database,
+      migrations: [InitialSchema1764144000000],
+    })
+    await old.initialize()
+    await old.runMigrations()
+    await old.query(
+      `INSERT INTO sessions (id, name, started_at, ended_at, updated_at, status, app_names,
+         query_count)
+       VALUES ('old', 'Before the upgrade', 1000, 2000, 2000, 'complete', '["shop"]', 1)`,
+    )
+    await old.query(`INSERT INTO statements (session_key, id, sql) VALUES (1, 1, 'SELECT 1')`)
+    await old.query(
+      `INSERT INTO queries (session_key, id, app_id, statement_id, start_time, duration_ms)
+       VALUES (1, 1, 'app-1', 1, 1500, 0.5)`,
+    )
+    await old.destroy()
+
+    const store = await openStore(file)
+    const migrations = await store.dataSource.query('SELECT name FROM migrations ORDER BY id')
+    expect(migrations.map((m: { name: string }) => m.name)).toEqual([
+      'InitialSchema1764144000000',
+      'SessionFindings1764403200000',
+    ])
+    expect((await store.dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([])
+    const before = await store.get('old')
+    expect(before).toMatchObject({ name: 'Before the upgrade', queryCount: 1, findingsCount: 0 })
+    expect(before).not.toHaveProperty('findings')
+    expect((await store.queries('old', 0, 10))?.rows).toEqual([
+      { id: 1, appId: 'app-1', sql: 'SELECT 1', startTime: 1500, durationMs: 0.5 },
+    ])
+
+    const queries = nPlusOne()
+    const writer = store.beginSession({ id: 'new', startedAt: 3000 })
+    writer.write(queries, [fullApp()])
+    store.endSession(writer, 4000, findingsOf(queries))
+    expect((await store.get('new'))?.findings).toEqual(findingsOf(queries))
+  })
+})
+
+/** A list, then six lookups of one shape in one request: one N+1 at the default threshold. */
+function nPlusOne(firstId = 1): QueryRecord[] {
+  const context = { id: 'req-1', name: 'GET /orders' }
+  return [
+    { ...bareQuery(firstId, 'SELECT * FROM orders WHERE status = $1'), params: ['open'], context },
+    ...Array.from({ length: 6 }, (_, i) => ({
+      ...bareQuery(firstId + 1 + i, 'SELECT * FROM users WHERE id = $1'),
+      params: [100 + i],
+      context,
+    })),
+  ]
+}
+
+function findingsOf(queries: QueryRecord[]): SessionFindings {
+  const { findings, insights } = analyzeSession(queries, [fullApp()]).findingsResult()
+  return { settings: { ...DEFAULT_ANALYSIS_SETTINGS }, findings, insights }
+}
+
+describe('findings', () => {
+  it('are stored when a session ends, counted, returned by get and deleted with the session', async () => {
+    const store = await openStore()
+    const queries = nPlusOne()
+    const findings = findingsOf(queries)
+    expect(findings.findings).toHaveLength(1)
+    const writer = store.beginSession({ id: 'found', startedAt: 1 })
+    writer.write(queries, [fullApp()])
+    store.endSession(writer, 2, findings)
+
+    expect((await store.list())[0]).toMatchObject({ id: 'found', findingsCount: 1 })
+    const detail = await store.get('found')
+    expect(detail?.findings).toEqual(findings)
+    expect(JSON.parse(JSON.stringify(detail))).toEqual(detail)
+
+    await store.delete('found')
+    const db = sqliteConnection(store.dataSource)
+    expect(db.prepare('SELECT COUNT(*) AS n FROM session_findings').get()).toEqual({ n: 0 })
+  })
+
+  it('of a session that crashed: the count as of its last write, the findings themselves absent', async () => {
+    const { store, file } = await openFileStore()
+    const writer = store.beginSession({ id: 'crashed', startedAt: 1000 })
+    writer.write(nPlusOne(), [fullApp()], 0, 2000, 1)
+    writer.write(nPlusOne(8), [fullApp()], 0, 3000, 2)
+    sqliteConnection(store.dataSource)
+      .prepare('UPDATE sessions SET recorder_pid = ? WHERE id = ?')
+      .run(2 ** 22 + 1, 'crashed')
+    await store.close()
+
+    const after = await openStore(file)
+    expect(after.recoverInterrupted()).toEqual(['crashed'])
+    const detail = await after.get('crashed')
+    expect(detail).toMatchObject({ status: 'recovered', findingsCount: 2, queryCount: 14 })
+    expect(detail).not.toHaveProperty('findings')
   })
 })
 

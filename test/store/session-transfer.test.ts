@@ -6,7 +6,9 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { run } from '../../src/main/cli/index'
-import { readSessionFile } from '../../src/main/session/session-file'
+import { DEFAULT_ANALYSIS_SETTINGS } from '../../src/shared/analysis'
+import { analyzeSession } from '../../src/main/analysis/analyzer'
+import { readSessionFile, writeSessionFile } from '../../src/main/session/session-file'
 import { SessionStore } from '../../src/main/store/session-store'
 import { bareQuery, fullApp, fullQuery, tempDir } from './helpers'
 
@@ -122,6 +124,44 @@ describe('export and import', () => {
     expect(() => store.importSession(file)).toThrow()
     expect((await store.list()).map((s) => s.id)).toEqual(['original'])
     expect(store.recoverInterrupted()).toEqual([])
+  })
+
+  it('exports the findings stored with a session, found with its own settings', async () => {
+    const dir = tempDir()
+    cleanups.push(dir.remove)
+    const store = await SessionStore.open({ file: join(dir.path, 'sessions.sqlite') })
+    cleanups.push(() => store.close())
+    // Four lookups: an N+1 at threshold 3, none at the default (5): so the file's finding can
+    // only have come from what was stored, not from the export working them out again.
+    const context = { id: 'req-1', name: 'GET /orders' }
+    const queries = [
+      { ...bareQuery(1, 'SELECT * FROM orders'), context },
+      ...[2, 3, 4, 5].map((id) => ({
+        ...bareQuery(id, 'SELECT * FROM users WHERE id = $1'),
+        params: [id],
+        context,
+      })),
+    ]
+    const settings = { ...DEFAULT_ANALYSIS_SETTINGS, nPlusOneThreshold: 3 }
+    const found = analyzeSession(queries, [fullApp()], settings).findingsResult()
+    expect(found.findings).toHaveLength(1)
+    const writer = store.beginSession({ id: 'found', startedAt: 1_764_000_000_000 })
+    writer.write(queries, [fullApp()])
+    store.endSession(writer, 1_764_000_001_000, { settings, ...found })
+
+    const file = join(dir.path, 'found.json')
+    const exported = await store.exportSession('found')
+    await writeSessionFile(file, exported!.header, exported!.queries)
+    const saved = await readSessionFile(file)
+    expect(saved.settings).toEqual(settings)
+    expect(saved.findings).toEqual(found.findings)
+    expect(saved.insights).toEqual(found.insights)
+
+    // Imported again, the same findings come back with it.
+    const to = await SessionStore.open({ file: join(dir.path, 'other.sqlite') })
+    cleanups.push(() => to.close())
+    const id = await to.importSessionFile(file)
+    expect((await to.get(id))?.findings).toEqual({ settings, ...found })
   })
 
   it('says which session or library is missing, with exit code 2', async () => {
