@@ -74,6 +74,16 @@ const exportRequest = z
   })
   .strict()
 
+const fileLoadRequest = z
+  .object({
+    action: z.enum(['open', 'import']),
+    upload: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,64}$/)
+      .optional(),
+  })
+  .strict()
+
 export const requestArgsSchemas: { [C in RequestChannel]: z.ZodType } = {
   'status.get': z.tuple([]),
   'connect.info': z.tuple([]),
@@ -105,6 +115,11 @@ export const requestArgsSchemas: { [C in RequestChannel]: z.ZodType } = {
   'library.storage': z.tuple([]),
   'library.retention.set': z.tuple([retentionSettings]),
   'library.export': z.tuple([exportRequest]),
+  'view.get': z.tuple([]),
+  'view.open': z.tuple([sessionId]),
+  'view.live': z.tuple([]),
+  'file.load': z.tuple([fileLoadRequest]),
+  'sessions.compare': z.tuple([sessionId, sessionId]),
 }
 
 export function isRequestChannel(value: unknown): value is RequestChannel {

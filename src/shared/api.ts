@@ -28,12 +28,17 @@ import type {
   ExportProgress,
   ExportRequest,
   ExportResult,
+  FileLoadRequest,
+  FileLoadResult,
   LibraryListOptions,
+  LoadProgress,
   LibraryStorage,
   RetentionSettings,
   StoredSessionDetail,
   StoredSessionSummary,
+  ViewedSession,
 } from './library'
+import type { SessionDiff } from './session-diff'
 
 export interface QueryPageRequest {
   /** Index of the first row wanted, in the (filtered) list, oldest first. */
@@ -110,6 +115,20 @@ export interface RequestChannels {
   }
   /** A stored or the live session as a session file or a report (see ExportResult). */
   'library.export': { args: [request: ExportRequest]; result: ExportResult }
+  // The viewed session: what `queries.*`, `analysis.*` and `timeline.window` answer from.
+  /** What is viewed now. */
+  'view.get': { args: []; result: ViewedSession }
+  /** Views a stored session read-only (`'live'`: back to live); pushes `load.progress`. */
+  'view.open': { args: [id: string]; result: ViewedSession }
+  /** Back to the live session. */
+  'view.live': { args: []; result: ViewedSession }
+  /**
+   * A session file, viewed or imported into the library: in browser mode one uploaded
+   * first; in Electron the one the shell's open dialog picks. Pushes `load.progress`.
+   */
+  'file.load': { args: [request: FileLoadRequest]; result: FileLoadResult }
+  /** Two sessions compared (stored ids, or `'live'`), analysed with the current settings. */
+  'sessions.compare': { args: [before: string, after: string]; result: SessionDiff }
 }
 
 /** Events pushed by the core: channel -> payload. */
@@ -122,6 +141,10 @@ export interface EventChannels {
   'analysis.changed': { summary: AnalysisSummary }
   /** How far an export is (at most every 100 ms while it runs). */
   'export.progress': ExportProgress
+  /** The viewed session changed: every view refetches what it shows. */
+  'view.changed': ViewedSession
+  /** How far opening, importing or comparing sessions is (at most every 100 ms). */
+  'load.progress': LoadProgress
 }
 
 export type RequestChannel = keyof RequestChannels
@@ -155,6 +178,11 @@ export const REQUEST_CHANNELS = [
   'library.storage',
   'library.retention.set',
   'library.export',
+  'view.get',
+  'view.open',
+  'view.live',
+  'file.load',
+  'sessions.compare',
 ] as const satisfies readonly RequestChannel[]
 
 export const EVENT_CHANNELS = [
@@ -162,7 +190,23 @@ export const EVENT_CHANNELS = [
   'queries.changed',
   'analysis.changed',
   'export.progress',
+  'view.changed',
+  'load.progress',
 ] as const satisfies readonly EventChannel[]
+
+/**
+ * Requests that run as long as the session they read is large (seconds to minutes) and
+ * report their progress with `PROGRESS_EVENTS`: the browser-mode client gives them no fixed
+ * timeout, only one that restarts with each progress event.
+ */
+export const LONG_RUNNING_CHANNELS: readonly RequestChannel[] = [
+  'library.export',
+  'view.open',
+  'file.load',
+  'sessions.compare',
+]
+
+export const PROGRESS_EVENTS: readonly EventChannel[] = ['export.progress', 'load.progress']
 
 // The lists are what the preload and the IPC bridge allow: a channel missing here would work
 // in browser mode and be refused in Electron. These fail to compile until each is listed.

@@ -173,3 +173,67 @@ export interface ExportProgress {
   done: number
   total: number
 }
+
+// --- The viewed session ----------------------------------------------------------------------
+
+/**
+ * What the views (Queries, Timeline, N+1, Statistics, Slow & failed) show: the live session,
+ * or a stored session or a session file opened read-only. The live session keeps recording
+ * while another is viewed.
+ */
+export type ViewedSession =
+  | { kind: 'live' }
+  | {
+      /** `stored`: from the library; `file`: a session file opened without storing it. */
+      kind: 'stored' | 'file'
+      /** The stored session's id, or the file's own session id. */
+      id: string
+      name: string
+      startedAt: EpochMs
+      endedAt: EpochMs
+      /** Queries held (and analyzed). */
+      queries: number
+      /** Its apps: what the views name its queries' apps by. */
+      apps: AppInfo[]
+      /** The file's name, for `file`. */
+      fileName?: string
+    }
+
+/** What a long load is doing: opening a session to view, importing a file, or a compare. */
+export type LoadTask = 'open' | 'import' | 'compare'
+
+/** `load.progress`: how far a load is (at most every 100 ms while it runs). */
+export interface LoadProgress {
+  task: LoadTask
+  /** `reading`: the file's bytes or the stored queries; `analyzing`: queries analyzed. */
+  phase: 'reading' | 'analyzing'
+  done: number
+  total: number
+  unit: 'bytes' | 'queries'
+}
+
+/** `file.load`: a session file, viewed or stored. */
+export interface FileLoadRequest {
+  /** `open`: view it read-only (nothing is stored); `import`: store it in the library. */
+  action: 'open' | 'import'
+  /**
+   * Browser mode: the id `POST /upload` answered with. Without it the Electron shell asks
+   * with its open dialog (the page never names a path).
+   */
+  upload?: string
+}
+
+export type FileLoadResult =
+  | { kind: 'opened'; viewed: ViewedSession }
+  | { kind: 'imported'; id: string; name: string; queries: number }
+  /** The open dialog was dismissed. */
+  | { kind: 'canceled' }
+
+/** Browser mode's upload endpoint: `POST` the file's bytes, token cookie and own Origin. */
+export const UPLOAD_PATH = '/upload'
+
+/** What `POST /upload` answers: the id to pass to `file.load`, once. */
+export interface UploadResult {
+  id: string
+  bytes: number
+}

@@ -1,8 +1,9 @@
 /**
  * End to end in real Chromium through the browser mode, with the session library on: the
  * Node agent sends queries, the session being recorded shows in the Sessions view, it is
- * renamed there, opened, and exported as a session file that the browser downloads and the
- * profiler reads back. Needs `npm run build` (npm test builds first) and /usr/bin/chromium.
+ * renamed there, opened in every view (queries, N+1, timeline) while the live session
+ * records on, and exported as a session file that the browser downloads and the profiler
+ * reads back. Needs `npm run build` (npm test builds first) and /usr/bin/chromium.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,6 +23,8 @@ let browser: BrowserContext
 let page: Page
 let agent: Agent
 let pageErrors: string[] = []
+/** The session the agent's first queries were recorded in. */
+let recordedId: string
 
 describe.skipIf(missing.length > 0)('the Sessions view in Chromium', () => {
   beforeAll(async () => {
@@ -63,6 +66,7 @@ describe.skipIf(missing.length > 0)('the Sessions view in Chromium', () => {
     })
     await agent.flush()
     await expect.poll(() => core.library!.recorder.stats().persisted, { timeout: 10_000 }).toBe(13)
+    recordedId = core.profiler.sessionId
 
     await page.getByRole('tab', { name: 'Sessions' }).click()
     const row = page.locator(`tr[data-session="${core.profiler.sessionId}"]`)
@@ -86,7 +90,17 @@ describe.skipIf(missing.length > 0)('the Sessions view in Chromium', () => {
     expect((await core.library!.store.get(core.profiler.sessionId))?.name).toBe('Library e2e run')
   })
 
-  it('opens the stored session read-only, and finds it by its SQL', async () => {
+  it('finds the session by its SQL and opens it in every view, while the live one records on', async () => {
+    // A clear ends the recorded session (complete) and begins the next live one.
+    await page.getByRole('tab', { name: 'Queries' }).click()
+    await page.locator('[data-test="clear-session"]').click()
+    await expect
+      .poll(async () => (await core.library!.store.get(recordedId))?.status, { timeout: 10_000 })
+      .toBe('complete')
+    agent.recordQuery({ sql: 'SELECT * FROM "e2e_live_only"', durationMs: 0.2 })
+    await agent.flush()
+
+    await page.getByRole('tab', { name: 'Sessions' }).click()
     const search = page.getByRole('searchbox', { name: 'Search sessions' })
     await search.fill('e2e_gone')
     await search.press('Enter')
@@ -94,18 +108,46 @@ describe.skipIf(missing.length > 0)('the Sessions view in Chromium', () => {
       .poll(() => page.locator('[data-test="sessions-count"]').textContent())
       .toContain('1 matching')
     await page.locator('[data-test="session-name"]', { hasText: 'Library e2e run' }).click()
-    const viewer = page.locator('[data-test="session-viewer"]')
-    await viewer.getByRole('row').filter({ hasText: 'e2e_gone' }).waitFor({ timeout: 10_000 })
-    expect(await viewer.getByRole('row').filter({ hasText: 'e2e_books' }).count()).toBe(12)
-    await viewer.getByRole('row').filter({ hasText: 'e2e_gone' }).click()
+
+    const banner = page.locator('[data-test="view-banner"]')
+    await banner.waitFor({ timeout: 10_000 })
+    expect(await banner.textContent()).toContain('Viewing Library e2e run (stored, read-only)')
+    const table = page.locator('[data-test="queries-scroller"]')
+    await table.getByRole('row').filter({ hasText: 'e2e_gone' }).waitFor({ timeout: 10_000 })
+    expect(await table.getByRole('row').filter({ hasText: 'e2e_books' }).count()).toBe(12)
+    expect(await table.getByRole('row').filter({ hasText: 'e2e_live_only' }).count()).toBe(0)
+    await table.getByRole('row').filter({ hasText: 'e2e_gone' }).click()
     await page.getByText('relation "e2e_gone" does not exist').first().waitFor()
-    await page.locator('[data-test="back-to-sessions"]').click()
+
+    // Its N+1: twelve lookups of a book by author in one request.
+    await page.click('[data-view="findings"]')
+    const finding = page.locator('[data-test="finding-row"]').filter({ hasText: 'e2e_books' })
+    await finding.waitFor({ timeout: 10_000 })
+    expect(await finding.textContent()).toContain('×12')
+    expect(await finding.textContent()).toContain('GET /e2e/library')
+
+    // Its timeline: the request's lane with its thirteen queries.
+    await page.click('[data-view="timeline"]')
+    const chart = page.locator('[data-test="timeline-chart"]')
+    await chart.waitFor({ timeout: 10_000 })
+    await expect
+      .poll(async () => Number(await chart.getAttribute('data-bars')), { timeout: 10_000 })
+      .toBe(13)
+    expect(await chart.getAttribute('data-lanes')).toBe('1')
+
+    // The header still counts the live session: it kept recording.
+    await page.locator('[data-test="back-to-live"]').click()
+    await banner.waitFor({ state: 'detached' })
+    await page.click('[data-view="queries"]')
+    await table.getByRole('row').filter({ hasText: 'e2e_live_only' }).waitFor({ timeout: 10_000 })
+    expect(await table.getByRole('row').filter({ hasText: 'e2e_books' }).count()).toBe(0)
+    await page.getByRole('tab', { name: 'Sessions' }).click()
     await search.fill('')
     await search.press('Enter')
   })
 
   it('exports the session as a file the browser downloads and the profiler reads back', async () => {
-    const row = page.locator(`tr[data-session="${core.profiler.sessionId}"]`)
+    const row = page.locator(`tr[data-session="${recordedId}"]`)
     await row.getByRole('button', { name: 'Export' }).click()
     const dialog = page.getByRole('dialog', { name: 'Export Library e2e run' })
     await dialog.waitFor()
@@ -120,7 +162,7 @@ describe.skipIf(missing.length > 0)('the Sessions view in Chromium', () => {
     await dialog.getByText('Downloaded Library e2e run.json').waitFor()
 
     const session = await readSessionFile(file)
-    expect(session.session).toMatchObject({ id: core.profiler.sessionId, name: 'Library e2e run' })
+    expect(session.session).toMatchObject({ id: recordedId, name: 'Library e2e run' })
     expect(session.apps.map((app) => app.name)).toEqual(['e2e-library'])
     expect(session.queries).toHaveLength(13)
     expect(session.queries[3]).toMatchObject({ params: [3], context: { name: 'GET /e2e/library' } })

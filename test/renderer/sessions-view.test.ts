@@ -4,6 +4,8 @@ import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import SessionsView from '@renderer/sessions/SessionsView.vue'
 import { FakeProfilerClient, mountOptions, profilerStatus } from './fake-client'
 import { fakeLibrary, storedSession, T0, type FakeLibrary } from './fake-library'
+import { useNavigationStore } from '@renderer/stores/navigation'
+import { useViewStore } from '@renderer/stores/view'
 
 const mounted: VueWrapper[] = []
 let restore: () => void
@@ -200,38 +202,38 @@ describe('the Sessions view', () => {
   })
 })
 
-describe('an opened session', () => {
-  it("shows the stored session's queries, read a page at a time, and one in full", async () => {
-    const { wrapper, client } = await mountSessions()
+describe('opening a session', () => {
+  it('shows it in every view: the core views it, the Queries view comes up, its row is marked', async () => {
+    const library = fakeLibrary(threeSessions())
+    const viewed = {
+      kind: 'stored' as const,
+      id: 'session-a',
+      name: 'Checkout flow',
+      startedAt: T0,
+      endedAt: T0 + 95_000,
+      queries: 1200,
+      apps: [],
+    }
+    library.handlers['view.open'] = (id) => (id === 'session-a' ? viewed : { kind: 'live' })
+    const { wrapper, client } = await mountSessions(library)
     await row(wrapper, 'session-a').get('[data-test="session-name"]').trigger('click')
     for (let i = 0; i < 3; i++) await flushPromises()
-    const viewer = wrapper.get('[data-test="session-viewer"]')
-    expect(viewer.text()).toContain('Checkout flow')
-    expect(viewer.text()).toContain('1,200 queries')
-    expect(viewer.text()).toContain('Before the eager-loading fix')
-    const pages = calls(client, 'library.queries')
-    expect(pages[0]).toEqual(['session-a', 0, 200])
-    expect(pages.every(([, offset]) => (offset as number) < 1200)).toBe(true)
-    const rows = viewer.findAll('[role="row"][data-index]')
-    expect(rows.length).toBeGreaterThan(5)
-    expect(rows[0]!.text()).toContain('"order_items"')
-    expect(rows[4]!.classes()).toContain('failed')
-
-    await rows[2]!.trigger('click')
-    await flushPromises()
-    expect(calls(client, 'library.query')).toEqual([['session-a', 3]])
-    expect(wrapper.get('[data-test="query-detail"]').text()).toContain('order_items')
-
-    await wrapper.get('[data-test="back-to-sessions"]').trigger('click')
-    expect(wrapper.find('[data-test="session-viewer"]').exists()).toBe(false)
-    expect(wrapper.findAll('[data-test="session-row"]')).toHaveLength(3)
+    expect(calls(client, 'view.open')).toEqual([['session-a']])
+    expect(useNavigationStore().view).toBe('queries')
+    expect(useViewStore().viewed).toEqual(viewed)
+    expect(row(wrapper, 'session-a').classes()).toContain('open')
   })
 
-  it('exports the open session from its toolbar', async () => {
-    const { wrapper } = await mountSessions()
+  it('stays on the Sessions view when the session could not be opened', async () => {
+    const library = fakeLibrary(threeSessions())
+    library.handlers['view.open'] = () => {
+      throw new Error('no session session-b in the library')
+    }
+    const { wrapper } = await mountSessions(library)
+    useNavigationStore().go('sessions')
     await row(wrapper, 'session-b').get('[data-test="session-name"]').trigger('click')
-    await flushPromises()
-    await wrapper.get('[data-test="viewer-export"]').trigger('click')
-    expect(wrapper.get('[data-test="export-dialog"]').text()).toContain('Export Nightly import')
+    for (let i = 0; i < 3; i++) await flushPromises()
+    expect(useNavigationStore().view).toBe('sessions')
+    expect(useViewStore().error).toBe('no session session-b in the library')
   })
 })

@@ -5,6 +5,9 @@
  *
  * Pushed events are throttled: however fast queries arrive, `queries.changed` goes out at most
  * every 100 ms and `status` every 500 ms, so the UI repaints at a steady rate.
+ *
+ * The views read the viewed session (session-view.ts): the live one unless a stored session
+ * or a session file is open. The live session keeps recording either way.
  */
 import { randomUUID } from 'node:crypto'
 import type {
@@ -15,7 +18,6 @@ import type {
   QueryPage,
   RequestHandlers,
 } from '../../shared/api'
-import { MAX_PAGE_SIZE } from '../../shared/api'
 import type { AnalysisSettings, Finding } from '../../shared/analysis'
 import type {
   AppInfo,
@@ -24,16 +26,23 @@ import type {
   QueryRow,
   SessionCounters,
 } from '../../shared/domain'
-import type { ExportProgress, ExportRequest, ExportResult } from '../../shared/library'
+import type {
+  ExportProgress,
+  ExportRequest,
+  ExportResult,
+  FileLoadRequest,
+  FileLoadResult,
+} from '../../shared/library'
 import type { HelloMessage } from '../../shared/protocol/v1'
 import type { IngestSink } from '../ingest/agent-connection'
 import { Analyzer, unknownApp } from '../analysis/analyzer'
-import { LiveSession, toRow, type NewQuery } from '../session/live-session'
+import { LiveSession, type NewQuery } from '../session/live-session'
 import { prepareExport, type ExportJob } from '../export/session-export'
 import type { SessionStore } from '../store/session-store'
 import { connectSnippets } from './snippets'
 import { RateMeter } from './rate-meter'
 import { LIBRARY_OFF, libraryHandlers, openStore } from './library-api'
+import { findingWithQueries, queryPage, SessionView, type SessionFileSource } from './session-view'
 
 export interface ProfilerOptions {
   /** Most queries the live session holds; the oldest are evicted (and counted) past it. */
@@ -48,6 +57,16 @@ type Listener<C extends EventChannel> = (payload: EventChannels[C]) => void
 
 /** Where `library.export` puts what it writes: a download, a file the user picked, ... */
 export type ExportDestination = (job: ExportJob) => Promise<ExportResult>
+
+/** Browser mode's uploaded files (server/uploads.ts), each taken once by `file.load`. */
+export interface UploadSource {
+  take(id: string): { file: string; fileName: string } | undefined
+  /** Deletes the file once it has been read. */
+  done(file: string): Promise<void>
+}
+
+/** Events that describe the viewed session: held back while it is not the live one. */
+const VIEW_EVENTS: ReadonlySet<EventChannel> = new Set(['queries.changed', 'analysis.changed'])
 
 const QUERIES_CHANGED_INTERVAL_MS = 100
 const STATUS_INTERVAL_MS = 500
@@ -78,6 +97,9 @@ export class Profiler implements IngestSink {
   /** Why there is no library. */
   libraryError = LIBRARY_OFF
   private exportDestination: ExportDestination | undefined
+  private uploads: UploadSource | undefined
+  /** What the views show: the live session, or a stored one or a file opened read-only. */
+  readonly view: SessionView
 
   constructor(options: ProfilerOptions = {}) {
     this.session = new LiveSession(options.capacity)
@@ -87,26 +109,57 @@ export class Profiler implements IngestSink {
       lookup: (id) => this.session.get(id),
     })
     this.startDemo = options.startDemo
+    this.view = new SessionView({
+      live: this,
+      settings: () => ({ ...this.analyzer.settings }),
+      store: () => openStore(this),
+      publish: (channel, payload) => this.publish(channel, payload),
+    })
     this.handlers = {
       'status.get': () => this.status(),
       'connect.info': () => this.connectInfo(),
-      'queries.page': (request) => this.queryPage(request.offset, request.limit, request.filter),
-      'queries.get': (id) => this.session.get(id) ?? null,
       'session.clear': () => this.clear(),
       'demo.start': () =>
         this.startDemo
           ? this.startDemo()
           : { running: false, error: 'the demo app is not available here' },
-      'analysis.summary': () => this.analyzer.summary(),
-      'analysis.fingerprints': (request) => this.analyzer.fingerprintPage(request),
-      'analysis.findings': () => this.analyzer.findingsResult(),
-      'analysis.finding': (id) => this.finding(id),
-      'analysis.slow': (request) => this.analyzer.slowPage(request),
-      'analysis.failed': (request) => this.analyzer.failedPage(request),
       'analysis.settings.get': () => ({ ...this.analyzer.settings }),
-      'analysis.settings.set': (settings) => this.setAnalysisSettings(settings),
-      'timeline.window': (request) => this.analyzer.timelineWindow(request),
+      'analysis.settings.set': (settings) => {
+        const result = this.setAnalysisSettings(settings)
+        // A viewed stored session or file follows the live one's thresholds (in the background).
+        void this.view.reanalyze()
+        return result
+      },
+      // queries.*, analysis.* and timeline.window answer from the viewed session.
+      ...this.view.handlers(),
+      'file.load': (request) => this.loadFile(request),
       ...libraryHandlers(this),
+    }
+  }
+
+  /** Sets where `file.load` finds browser mode's uploads. */
+  setUploads(uploads: UploadSource | undefined): void {
+    this.uploads = uploads
+  }
+
+  /**
+   * A session file viewed or imported: the one the Electron shell's open dialog picked
+   * (`file`), or else the upload the request names (browser mode), deleted once read.
+   */
+  async loadFile(request: FileLoadRequest, file?: SessionFileSource): Promise<FileLoadResult> {
+    if (file) return this.view.loadFile(request, file)
+    const upload = request.upload === undefined ? undefined : this.uploads?.take(request.upload)
+    if (!upload) {
+      throw new Error(
+        request.upload === undefined
+          ? 'no file given: upload one first'
+          : 'no such upload (each is used once, and expires after a while): upload the file again',
+      )
+    }
+    try {
+      return await this.view.loadFile(request, { path: upload.file, fileName: upload.fileName })
+    } finally {
+      await this.uploads!.done(upload.file)
     }
   }
 
@@ -241,10 +294,9 @@ export class Profiler implements IngestSink {
     return { agentUrl, token, snippets: connectSnippets(agentUrl, token) }
   }
 
+  /** A page of the live session's queries (`queries.page` answers from the viewed one). */
   queryPage(offset: number, limit: number, filter?: string): QueryPage {
-    const bounded = Math.min(Math.max(0, limit), MAX_PAGE_SIZE)
-    const { total, rows } = this.session.page(offset, bounded, filter, (id) => this.appName(id))
-    return { total, offset, rows }
+    return queryPage(this, offset, limit, filter)
   }
 
   appName(appId: string): string {
@@ -259,16 +311,9 @@ export class Profiler implements IngestSink {
     return this.session.records()
   }
 
-  /** A finding with its queries that are still held, as table rows. */
+  /** A live finding with its queries that are still held, as table rows. */
   finding(id: string): (Finding & { queries: QueryRow[] }) | null {
-    const finding = this.analyzer.finding(id)
-    if (!finding) return null
-    const queries: QueryRow[] = []
-    for (const queryId of finding.queryIds) {
-      const record = this.session.get(queryId)
-      if (record) queries.push(toRow(record))
-    }
-    return { ...finding, queries }
+    return findingWithQueries(this, id)
   }
 
   /** New thresholds: the analysis runs again over the queries the session holds. */
@@ -312,6 +357,14 @@ export class Profiler implements IngestSink {
   }
 
   private emit<C extends EventChannel>(channel: C, payload: EventChannels[C]): void {
+    // The views show the viewed session: the live one's changes are not theirs meanwhile
+    // (they refetch everything when they come back to it).
+    if (VIEW_EVENTS.has(channel) && !this.view.isLive) return
+    this.publish(channel, payload)
+  }
+
+  /** Sends an event to every subscriber, whatever is viewed. */
+  private publish<C extends EventChannel>(channel: C, payload: EventChannels[C]): void {
     for (const listener of this.listeners.get(channel) ?? []) {
       try {
         listener(payload)

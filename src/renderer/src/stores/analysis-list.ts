@@ -5,7 +5,7 @@
 import { useProfilerClient } from '@renderer/api/client'
 import { usePagedList } from '@renderer/lib/paged-list'
 import { useActivation } from '@renderer/lib/activation'
-import { onAnalysisChange } from '@renderer/lib/analysis-changes'
+import { onAnalysisChange, onSessionReplaced } from '@renderer/lib/analysis-changes'
 import type { Page } from '@shared/analysis'
 import type { RendererClient } from '@renderer/api/transport'
 
@@ -17,8 +17,9 @@ export function useAnalysisList<T>(
   const activation = useActivation(list.invalidate)
 
   onAnalysisChange(client, activation.changed)
-  client.on('queries.changed', ({ total }) => {
-    if (total === 0) activation.changed()
+  onSessionReplaced(client, () => {
+    list.reset()
+    activation.changed()
   })
   client.onStateChange((state) => {
     if (state === 'open') activation.changed()

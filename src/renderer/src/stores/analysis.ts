@@ -7,7 +7,7 @@ import { computed, ref, shallowRef } from 'vue'
 import { defineStore } from 'pinia'
 import type { AnalysisSettings, AnalysisSummary } from '@shared/analysis'
 import { useProfilerClient } from '@renderer/api/client'
-import { onAnalysisChange } from '@renderer/lib/analysis-changes'
+import { onAnalysisChange, onSessionReplaced } from '@renderer/lib/analysis-changes'
 
 const message = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
@@ -82,10 +82,8 @@ export const useAnalysisStore = defineStore('analysis', () => {
     summary.value = pushed
     summaryError.value = null
   })
-  client.on('queries.changed', ({ total }) => {
-    // Cleared: the counts drop to nothing now, whether or not an analysis event follows.
-    if (total === 0) void refreshSummary()
-  })
+  // Cleared, or another session viewed: its counts now, whether or not an analysis event follows.
+  onSessionReplaced(client, () => void refreshSummary())
   client.onStateChange((state) => {
     if (state === 'open') void refreshSummary()
   })

@@ -8,9 +8,11 @@ import { defineStore } from 'pinia'
 import type { AppInfo, ProfilerStatus } from '@shared/domain'
 import { useProfilerClient } from '@renderer/api/client'
 import type { TransportState } from '@renderer/api/transport'
+import { useViewStore } from '@renderer/stores/view'
 
 export const useConnectionStore = defineStore('connection', () => {
   const client = useProfilerClient()
+  const viewing = useViewStore()
 
   /** The latest status from the core; `null` until the first one arrives. */
   const status = shallowRef<ProfilerStatus | null>(null)
@@ -19,10 +21,14 @@ export const useConnectionStore = defineStore('connection', () => {
   /** The last failure to fetch the status, for the indicator's tooltip. */
   const error = ref<string | null>(null)
 
-  /** Apps seen this session, connected or not, by id (for the table's app column). */
-  const appsById = computed(
-    () => new Map<string, AppInfo>(status.value?.apps.map((a) => [a.id, a])),
-  )
+  /**
+   * Apps of the session the views show, by id (for their app columns): those seen this live
+   * session, connected or not, or a viewed stored session's or file's own.
+   */
+  const appsById = computed(() => {
+    const shown = viewing.viewed.kind === 'live' ? status.value?.apps : viewing.viewed.apps
+    return new Map<string, AppInfo>(shown?.map((a) => [a.id, a]))
+  })
   /** Apps whose agent is connected now. */
   const connectedApps = computed(() => status.value?.apps.filter((a) => !a.disconnectedAt) ?? [])
   /** Whether any app has connected this session (drives the "connect an app" empty state). */

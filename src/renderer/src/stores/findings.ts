@@ -11,7 +11,7 @@ import type { Finding, FindingKind, RecurringInsight, Severity } from '@shared/a
 import type { QueryRow } from '@shared/domain'
 import { useProfilerClient } from '@renderer/api/client'
 import { useActivation } from '@renderer/lib/activation'
-import { onAnalysisChange } from '@renderer/lib/analysis-changes'
+import { onAnalysisChange, onSessionReplaced } from '@renderer/lib/analysis-changes'
 import { formatFrameLocation } from '@renderer/lib/format'
 
 export type FindingDetail = Finding & { queries: QueryRow[] }
@@ -140,8 +140,7 @@ export const useFindingsStore = defineStore('findings', () => {
   const activation = useActivation(() => void refresh(), { initiallyStale: true })
 
   onAnalysisChange(client, activation.changed)
-  client.on('queries.changed', ({ total }) => {
-    if (total !== 0) return
+  onSessionReplaced(client, () => {
     expanded.value.clear()
     details.value = new Map()
     activation.changed()

@@ -7,6 +7,7 @@ import { ref, shallowRef } from 'vue'
 import { defineStore } from 'pinia'
 import type { QueryRecord } from '@shared/domain'
 import { useProfilerClient } from '@renderer/api/client'
+import { onSessionReplaced } from '@renderer/lib/analysis-changes'
 
 export const useInspectorStore = defineStore('inspector', () => {
   const client = useProfilerClient()
@@ -46,9 +47,8 @@ export const useInspectorStore = defineStore('inspector', () => {
     open.value = false
   }
 
-  client.on('queries.changed', ({ total }) => {
-    // Cleared: the query shown is gone.
-    if (total !== 0) return
+  onSessionReplaced(client, () => {
+    // Cleared, or another session viewed: the query shown is not in it.
     request += 1
     open.value = false
     queryId.value = null

@@ -7,20 +7,12 @@
  *   every few seconds so its counts move.
  * - `library.storage` says how much the library holds and its retention setting, or why
  *   there is no library; the view then shows that reason instead of an empty table.
- * - One session can be open: its queries are read a page at a time around what the table
- *   shows (the same scheme as the live views), one query at a time in full.
+ * - Opening a session shows it in every view (stores/view.ts), not here.
  */
 import { computed, ref, shallowRef, watch } from 'vue'
 import { defineStore } from 'pinia'
-import type { QueryRecord, QueryRow } from '@shared/domain'
-import type {
-  LibraryStorage,
-  RetentionSettings,
-  StoredSessionDetail,
-  StoredSessionSummary,
-} from '@shared/library'
+import type { LibraryStorage, RetentionSettings, StoredSessionSummary } from '@shared/library'
 import { useProfilerClient } from '@renderer/api/client'
-import { usePagedList } from '@renderer/lib/paged-list'
 import { useConnectionStore } from '@renderer/stores/connection'
 
 /** Quiet time after the last keystroke before a search is sent. */
@@ -58,29 +50,7 @@ export const useLibraryStore = defineStore('library', () => {
   /** The id of the session being profiled now (stored as it runs: it cannot be deleted). */
   const liveSessionId = computed(() => connection.status?.sessionId ?? null)
 
-  /** The session open in the viewer, if any. */
-  const openId = ref<string | null>(null)
-  const openDetail = shallowRef<StoredSessionDetail | null>(null)
-  const openError = ref<string | null>(null)
-  /** The open session's queries, a page at a time. */
-  const queries = usePagedList<QueryRow>({
-    pageSize: 200,
-    paddingRows: 200,
-    fetch: async (offset, limit) => {
-      const id = openId.value
-      const page = id === null ? null : await client.request('library.queries', id, offset, limit)
-      if (!page) throw new Error('this session is no longer in the library')
-      return page
-    },
-  })
-  /** The open session's query shown in full, if any. */
-  const queryId = ref<number | null>(null)
-  const query = shallowRef<QueryRecord | null>(null)
-  const queryLoading = ref(false)
-  const queryError = ref<string | null>(null)
-
   let listRequest = 0
-  let queryRequest = 0
   let searchTimer: ReturnType<typeof setTimeout> | null = null
   let pollTimer: ReturnType<typeof setInterval> | null = null
   let active = 0
@@ -106,10 +76,6 @@ export const useLibraryStore = defineStore('library', () => {
       loaded.value = true
     } else {
       loadError.value = message(list.reason)
-    }
-    if (openId.value !== null && !sessions.value.some((s) => s.id === openId.value)) {
-      // Deleted (or aged out) while open: the viewer says so on its next page.
-      if (!search.value) openError.value = 'This session is no longer in the library.'
     }
   }
 
@@ -145,31 +111,22 @@ export const useLibraryStore = defineStore('library', () => {
     }
   }
 
-  async function rename(id: string, name: string): Promise<boolean> {
-    const done = await change(
+  function rename(id: string, name: string): Promise<boolean> {
+    return change(
       () => client.request('library.rename', id, name),
       'That session is no longer in the library.',
     )
-    if (done && openDetail.value?.id === id) void loadDetail(id)
-    return done
   }
 
-  async function setNote(id: string, note: string): Promise<boolean> {
-    const done = await change(
+  function setNote(id: string, note: string): Promise<boolean> {
+    return change(
       () => client.request('library.note', id, note),
       'That session is no longer in the library.',
     )
-    if (done && openDetail.value?.id === id) void loadDetail(id)
-    return done
   }
 
-  async function remove(id: string): Promise<boolean> {
-    const done = await change(
-      () => client.request('library.delete', id),
-      'That session was already deleted.',
-    )
-    if (done && openId.value === id) closeSession()
-    return done
+  function remove(id: string): Promise<boolean> {
+    return change(() => client.request('library.delete', id), 'That session was already deleted.')
   }
 
   async function setRetention(changes: Partial<RetentionSettings>): Promise<boolean> {
@@ -177,65 +134,6 @@ export const useLibraryStore = defineStore('library', () => {
       await client.request('library.retention.set', changes)
       return true
     }, '')
-  }
-
-  /** Opens a stored session in the viewer. */
-  function openSession(id: string): void {
-    if (openId.value === id) return
-    openId.value = id
-    openDetail.value = null
-    openError.value = null
-    closeQuery()
-    queries.reset()
-    void loadDetail(id)
-  }
-
-  async function loadDetail(id: string): Promise<void> {
-    try {
-      const detail = await client.request('library.get', id)
-      if (openId.value !== id) return
-      openDetail.value = detail
-      if (!detail) openError.value = 'This session is no longer in the library.'
-    } catch (cause) {
-      if (openId.value === id) openError.value = message(cause)
-    }
-  }
-
-  function closeSession(): void {
-    openId.value = null
-    openDetail.value = null
-    openError.value = null
-    closeQuery()
-  }
-
-  /** Shows one of the open session's queries in full. */
-  async function inspectQuery(id: number): Promise<void> {
-    const session = openId.value
-    if (session === null) return
-    queryId.value = id
-    if (query.value?.id === id) return
-    const current = ++queryRequest
-    query.value = null
-    queryLoading.value = true
-    queryError.value = null
-    try {
-      const record = await client.request('library.query', session, id)
-      if (current !== queryRequest) return
-      query.value = record
-      if (!record) queryError.value = `Query #${id} is not in this session any more.`
-    } catch (cause) {
-      if (current === queryRequest) queryError.value = message(cause)
-    } finally {
-      if (current === queryRequest) queryLoading.value = false
-    }
-  }
-
-  function closeQuery(): void {
-    queryRequest += 1
-    queryId.value = null
-    query.value = null
-    queryLoading.value = false
-    queryError.value = null
   }
 
   /** The view is shown: fetch now, and keep a recording session's counts moving. */
@@ -274,21 +172,6 @@ export const useLibraryStore = defineStore('library', () => {
     available,
     unavailableReason,
     liveSessionId,
-    openId,
-    openDetail,
-    openError,
-    /** Queries in the open session. */
-    queryTotal: queries.total,
-    queriesLoaded: queries.loaded,
-    queriesError: queries.error,
-    /** The open session's row at `index`, or undefined while its page loads. */
-    queryRowAt: queries.rowAt,
-    /** The rows the viewer's table shows (`end` exclusive). */
-    setQueryRange: queries.setVisibleRange,
-    queryId,
-    query,
-    queryLoading,
-    queryError,
     refresh,
     setSearchText,
     applySearchNow,
@@ -296,10 +179,6 @@ export const useLibraryStore = defineStore('library', () => {
     setNote,
     remove,
     setRetention,
-    openSession,
-    closeSession,
-    inspectQuery,
-    closeQuery,
     activate,
     deactivate,
   }

@@ -309,7 +309,27 @@ export const useQueriesStore = defineStore('queries', () => {
     onSessionChanged({ total: 0, lastId: 0 })
   }
 
+  /**
+   * Another session is viewed (see stores/view.ts): a different list. Everything cached or
+   * selected goes, replies to requests made for the old one are dropped, and the filter
+   * stays (it applies to the new list).
+   */
+  function reload(): void {
+    filterEpoch += 1
+    generation += 1
+    inFlight.clear()
+    pages.value = new Map()
+    clearSelection()
+    firstId.value = null
+    lastId.value = 0
+    total.value = 0
+    totalGeneration = generation
+    loaded.value = false
+    fetchWindow()
+  }
+
   client.on('queries.changed', onSessionChanged)
+  client.on('view.changed', reload)
   client.onStateChange((state) => {
     // Whatever happened while the line was down is unknown: everything cached is stale.
     if (state !== 'open') return

@@ -9,7 +9,7 @@ import type { FingerprintPageRequest, FingerprintSortKey, FingerprintStats } fro
 import { useProfilerClient } from '@renderer/api/client'
 import { usePagedList } from '@renderer/lib/paged-list'
 import { useActivation } from '@renderer/lib/activation'
-import { onAnalysisChange } from '@renderer/lib/analysis-changes'
+import { onAnalysisChange, onSessionReplaced } from '@renderer/lib/analysis-changes'
 
 /** Quiet time after the last keystroke before a filter is applied. */
 export const STATISTICS_FILTER_DEBOUNCE_MS = 200
@@ -74,9 +74,9 @@ export const useStatisticsStore = defineStore('statistics', () => {
   }
 
   onAnalysisChange(client, activation.changed)
-  client.on('queries.changed', ({ total }) => {
-    if (total !== 0) return
+  onSessionReplaced(client, () => {
     selected.value = null
+    list.reset()
     activation.changed()
   })
   client.onStateChange((state) => {

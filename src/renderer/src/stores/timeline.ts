@@ -26,6 +26,7 @@ import type { EpochMs } from '@shared/domain'
 import type { TimelineLane, TimelineRequest, TimelineWindow } from '@shared/analysis'
 import { useProfilerClient } from '@renderer/api/client'
 import { useConnectionStore } from '@renderer/stores/connection'
+import { useViewStore } from '@renderer/stores/view'
 
 export interface TimeRange {
   start: EpochMs
@@ -67,6 +68,7 @@ const message = (cause: unknown): string => (cause instanceof Error ? cause.mess
 export const useTimelineStore = defineStore('timeline', () => {
   const client = useProfilerClient()
   const connection = useConnectionStore()
+  const viewing = useViewStore()
 
   /** The last window the core sent. */
   const window = shallowRef<TimelineWindow | null>(null)
@@ -111,6 +113,8 @@ export const useTimelineStore = defineStore('timeline', () => {
   /** The view the lanes were last aligned for (see `alignLanes`). */
   let alignedView: TimeRange | null = null
   let aligning = false
+  /** Bumped when another session is viewed: replies asked of the one before are dropped. */
+  let sessionEpoch = 0
 
   /**
    * Time zero of the axis: the session's start, or its first query if that is earlier (an
@@ -118,7 +122,9 @@ export const useTimelineStore = defineStore('timeline', () => {
    */
   const origin = computed<EpochMs>(() => {
     const earliest = Math.min(
-      connection.status?.sessionStartedAt ?? Infinity,
+      viewing.viewed.kind === 'live'
+        ? (connection.status?.sessionStartedAt ?? Infinity)
+        : viewing.viewed.startedAt,
       extent.value?.start ?? Infinity,
     )
     return Number.isFinite(earliest) ? earliest : 0
@@ -228,6 +234,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     if (inFlight) return
     const request = view.value ? buildRequest(view.value) : EXTENT_PROBE
     const sequence = ++requestSequence
+    const epoch = sessionEpoch
     inFlight = true
     loading.value = true
     stale = false
@@ -236,7 +243,9 @@ export const useTimelineStore = defineStore('timeline', () => {
     try {
       const result = await client.request('timeline.window', request)
       succeeded = true
-      applyWindow(result, request, sequence)
+      // Asked of the session viewed before: fetched again for the one viewed now.
+      if (epoch !== sessionEpoch) stale = true
+      else applyWindow(result, request, sequence)
       loadError.value = null
     } catch (cause) {
       loadError.value = message(cause)
@@ -499,10 +508,31 @@ export const useTimelineStore = defineStore('timeline', () => {
     throttleFetch()
   }
 
+  /** Another session is viewed: its own extent, lanes and view, from the start. */
+  function reset(): void {
+    clearTimer()
+    sessionEpoch += 1
+    window.value = null
+    requested = null
+    extent.value = null
+    view.value = null
+    viewRevision.value += 1
+    totalLanes.value = 0
+    firstLane.value = 0
+    laneRevision.value += 1
+    following.value = true
+    highlightLaneId.value = null
+    loaded.value = false
+    alignedView = null
+    stale = true
+    if (active) void fetchNow()
+  }
+
   client.on('queries.changed', ({ total }) => {
     if (total === 0) highlightLaneId.value = null
     onSessionChanged()
   })
+  client.on('view.changed', reset)
   client.on('analysis.changed', onSessionChanged)
   client.onStateChange((state) => {
     if (state === 'open') onSessionChanged()

@@ -1,0 +1,192 @@
+/**
+ * A whole session — stored, from a file, or a snapshot of the live one — loaded into memory
+ * the way the live session is held: its own `LiveSession` (capacity: its size) and an
+ * `Analyzer` run over every query, finalized (a loaded session is complete). The viewed
+ * session (session-view.ts) and `sessions.compare` read these.
+ *
+ * Loading never holds the event loop for long: it yields between chunks of queries, so
+ * agents keep sending and the UI keeps answering while a million queries load. It says how
+ * far it is through `onProgress`, and stops at the next chunk once `isCancelled` says so.
+ *
+ * Queries are numbered again from 1, in their order (the ring needs ids without gaps); a
+ * session recorded without loss keeps its ids.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
+import type { AnalysisSettings } from '../../shared/analysis'
+import type { AppInfo, QueryRecord } from '../../shared/domain'
+import type { AnalyzedSession, SessionHealthSnapshot } from '../../shared/session-diff'
+import { Analyzer, unknownApp } from '../analysis/analyzer'
+import { LiveSession } from '../session/live-session'
+import type { SessionFileHeader } from '../session/session-file'
+
+/** Queries handled between two turns of the event loop. */
+export const LOAD_CHUNK = 2000
+
+/** Thrown (and caught by the caller) when a newer request replaced the load. */
+export class LoadCancelledError extends Error {
+  constructor() {
+    super('replaced by a newer request')
+    this.name = 'LoadCancelledError'
+  }
+}
+
+/** What a load is given: the session's header and its queries, in id order. */
+export interface SessionInput {
+  header: SessionFileHeader
+  queries: Iterable<QueryRecord>
+  /** How many queries there are (the capacity of the copy); more than this are refused. */
+  total: number
+}
+
+export interface LoadHooks {
+  /** Queries loaded so far, of `total`. */
+  onProgress?: (done: number, total: number) => void
+  isCancelled?: () => boolean
+}
+
+/** Figures of the queries that do not depend on the analysis settings. */
+interface QueryTotals {
+  failed: number
+  totalQueryMs: number
+  maxQueryMs: number
+  contexts: number
+}
+
+/** A session held in memory, with its analysis. What the views read for a viewed session. */
+export class LoadedSession {
+  private readonly appsById: Map<string, AppInfo>
+
+  constructor(
+    readonly header: SessionFileHeader,
+    readonly session: LiveSession,
+    /** Replaced when the settings change (see `reanalyze`). */
+    public analyzer: Analyzer,
+    private readonly totals: QueryTotals,
+  ) {
+    this.appsById = new Map(header.apps.map((app) => [app.id, app]))
+  }
+
+  appName(appId: string): string {
+    return this.appsById.get(appId)?.name ?? appId
+  }
+
+  app(appId: string): AppInfo {
+    let app = this.appsById.get(appId)
+    if (app === undefined) this.appsById.set(appId, (app = unknownApp(appId)))
+    return app
+  }
+
+  /** The analysis and totals `compareSessions` takes (as `analyzeSessionFile` makes them). */
+  analyzed(): AnalyzedSession {
+    const analyzer = this.analyzer
+    const analysis = analyzer.summary()
+    const { findings, insights } = analyzer.findingsResult()
+    const all = { offset: 0, limit: Number.MAX_SAFE_INTEGER }
+    return {
+      session: this.header.session,
+      settings: { ...analyzer.settings },
+      summary: {
+        queries: this.session.size,
+        failed: this.totals.failed,
+        slow: analysis.slow,
+        apps: this.header.apps.length,
+        totalQueryMs: round(this.totals.totalQueryMs),
+        maxQueryMs: round(this.totals.maxQueryMs),
+        contexts: this.totals.contexts,
+        fingerprints: analysis.fingerprints,
+        findings: {
+          nPlusOne: analysis.findings['n-plus-one'],
+          duplicates: analysis.findings.duplicate,
+          writeLoops: analysis.findings['write-loop'],
+        },
+        insights: analysis.insights,
+        counters: this.header.counters,
+      },
+      fingerprints: analyzer.fingerprintPage({ ...all, sortBy: 'totalMs' }).rows,
+      findings,
+      insights,
+      slowQueries: analyzer.slowPage(all).rows.reverse(),
+      failedQueries: analyzer.failedPage(all).rows.reverse(),
+      health: healthOf(this.header.health),
+    }
+  }
+
+  /**
+   * The analysis again with other settings, in chunks; the current one stays in place (and
+   * answers) until the new one is complete. Returns it without swapping it in.
+   */
+  async reanalyze(settings: AnalysisSettings, hooks: LoadHooks = {}): Promise<Analyzer> {
+    const analyzer = newAnalyzer(this.session, settings)
+    await inChunks(this.session.records(), this.session.size, hooks, (record) =>
+      analyzer.handleQuery(record, this.app(record.appId)),
+    )
+    analyzer.finalize()
+    return analyzer
+  }
+}
+
+/** Loads a session into memory and analyzes it with `settings`. */
+export async function loadSession(
+  input: SessionInput,
+  settings: AnalysisSettings,
+  hooks: LoadHooks = {},
+): Promise<LoadedSession> {
+  const session = new LiveSession(Math.max(1, input.total))
+  const analyzer = newAnalyzer(session, settings)
+  const totals: QueryTotals = { failed: 0, totalQueryMs: 0, maxQueryMs: 0, contexts: 0 }
+  const contexts = new Set<string>()
+  const loaded = new LoadedSession(input.header, session, analyzer, totals)
+  await inChunks(input.queries, input.total, hooks, (query) => {
+    if (session.lastId >= session.capacity) {
+      throw new Error(`the session holds more queries than the ${input.total} it said`)
+    }
+    // The record is ours (read from the store or the file for this load): renumber it in place.
+    query.id = session.add(query)
+    analyzer.handleQuery(query, loaded.app(query.appId))
+    if (query.error) totals.failed++
+    totals.totalQueryMs += query.durationMs
+    if (query.durationMs > totals.maxQueryMs) totals.maxQueryMs = query.durationMs
+    if (query.context) contexts.add(query.context.id)
+  })
+  analyzer.finalize()
+  totals.contexts = contexts.size
+  return loaded
+}
+
+function newAnalyzer(session: LiveSession, settings: AnalysisSettings): Analyzer {
+  return new Analyzer({
+    settings: { ...settings },
+    capacity: session.capacity,
+    lookup: (id) => session.get(id),
+  })
+}
+
+/** Calls `each` on every item, giving the event loop a turn every `LOAD_CHUNK` items. */
+async function inChunks<T>(
+  items: Iterable<T>,
+  total: number,
+  { onProgress, isCancelled }: LoadHooks,
+  each: (item: T) => void,
+): Promise<void> {
+  let done = 0
+  onProgress?.(0, total)
+  for (const item of items) {
+    each(item)
+    if (++done % LOAD_CHUNK === 0) {
+      onProgress?.(done, Math.max(total, done))
+      await yieldToEventLoop()
+      if (isCancelled?.()) throw new LoadCancelledError()
+    }
+  }
+  onProgress?.(done, done)
+}
+
+function healthOf(health: unknown): SessionHealthSnapshot {
+  return typeof health === 'object' && health !== null && !Array.isArray(health)
+    ? (health as Record<string, unknown>)
+    : null
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000
+}
