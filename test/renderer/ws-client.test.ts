@@ -69,13 +69,21 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function setup(options: { initialBackoffMs?: number } = {}) {
+async function setup(
+  options: {
+    initialBackoffMs?: number
+    requestTimeoutMs?: number
+    longRequestIdleMs?: number
+  } = {},
+) {
   const harness = await startServer()
   const client = createWsClient({
     url: harness.url,
     createSocket: nodeSocket,
     initialBackoffMs: options.initialBackoffMs ?? 20,
     maxBackoffMs: 100,
+    requestTimeoutMs: options.requestTimeoutMs,
+    longRequestIdleMs: options.longRequestIdleMs,
   })
   cleanups.push(
     () =>
@@ -212,6 +220,54 @@ describe('the WebSocket RPC client', () => {
     socket.send(JSON.stringify({ id: 99_999, result: 'stray' }))
     socket.send(JSON.stringify({ id: frame.id, result: profilerStatus({ sessionId: 'real' }) }))
     expect((await result).sessionId).toBe('real')
+  })
+})
+
+describe('request timeouts', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+  it('rejects an ordinary request the core does not answer in time', async () => {
+    const { client, nextFrame } = await setup({ requestTimeoutMs: 80 })
+    const result = client.request('status.get')
+    await nextFrame()
+    await expect(result).rejects.toThrow('status.get timed out after 80 ms')
+  })
+
+  it('lets an export run past that time while its progress arrives, and answers it', async () => {
+    const { client, nextFrame } = await setup({ requestTimeoutMs: 80, longRequestIdleMs: 150 })
+    const result = client.request('library.export', { id: 'live', format: 'json' })
+    const { socket, frame } = await nextFrame()
+    // 500 ms of work, far past both limits, with progress every 50 ms.
+    for (let done = 1; done <= 10; done++) {
+      await sleep(50)
+      socket.send(
+        JSON.stringify({
+          event: 'export.progress',
+          payload: { id: 'live', format: 'json', done, total: 10 },
+        }),
+      )
+    }
+    socket.send(
+      JSON.stringify({
+        id: frame.id,
+        result: { kind: 'download', url: '/download/x', fileName: 'x.json', bytes: 3 },
+      }),
+    )
+    expect(await result).toMatchObject({ kind: 'download', bytes: 3 })
+  })
+
+  it('gives up on a long-running request once neither a reply nor progress comes', async () => {
+    const { client, nextFrame } = await setup({ requestTimeoutMs: 50, longRequestIdleMs: 150 })
+    const result = client.request('view.open', 'session-a')
+    const { socket } = await nextFrame()
+    await sleep(100)
+    socket.send(
+      JSON.stringify({
+        event: 'load.progress',
+        payload: { task: 'open', phase: 'analyzing', done: 1, total: 9, unit: 'queries' },
+      }),
+    )
+    await expect(result).rejects.toThrow('view.open timed out: no reply or progress for 150 ms')
   })
 })
 

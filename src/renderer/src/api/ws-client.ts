@@ -9,13 +9,20 @@
  * while the line is down wait for the next open; requests in flight when it drops are
  * rejected (their replies can never come). The socket reconnects with capped exponential
  * backoff and jitter, so a restarted core is picked up without a reload.
+ *
+ * A request with no reply in `requestTimeoutMs` (30 s) is rejected, except the long-running
+ * ones (`LONG_RUNNING_CHANNELS`: an export, opening or comparing sessions, loading a file),
+ * which take as long as the session is large and report progress: they are rejected only
+ * after `longRequestIdleMs` without a reply or a progress event.
  */
-import type {
-  EventChannel,
-  EventChannels,
-  RequestArgs,
-  RequestChannel,
-  RequestResult,
+import {
+  LONG_RUNNING_CHANNELS,
+  PROGRESS_EVENTS,
+  type EventChannel,
+  type EventChannels,
+  type RequestArgs,
+  type RequestChannel,
+  type RequestResult,
 } from '@shared/api'
 import type { RendererClient, TransportState } from './transport'
 
@@ -43,21 +50,28 @@ export interface WsClientOptions {
   maxBackoffMs?: number
   /** A request with no reply after this long is rejected (the socket stays up). */
   requestTimeoutMs?: number
+  /** A long-running request is rejected after this long without a reply or progress. */
+  longRequestIdleMs?: number
 }
 
 interface PendingRequest {
   resolve: (value: unknown) => void
   reject: (error: Error) => void
   timer: ReturnType<typeof setTimeout>
+  /** Starts (again) the timer of a long-running request; absent for the others. */
+  rearm?: () => void
 }
 
 const OPEN = 1
+const longRunning = new Set<string>(LONG_RUNNING_CHANNELS)
+const progressEvents = new Set<string>(PROGRESS_EVENTS)
 
 export function createWsClient(options: WsClientOptions): RendererClient {
   const createSocket = options.createSocket ?? ((url: string): WebSocketLike => new WebSocket(url))
   const initialBackoffMs = options.initialBackoffMs ?? 250
   const maxBackoffMs = options.maxBackoffMs ?? 5000
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000
+  const longRequestIdleMs = options.longRequestIdleMs ?? 5 * 60_000
 
   let socket: WebSocketLike | null = null
   let state: TransportState = 'connecting'
@@ -136,6 +150,10 @@ export function createWsClient(options: WsClientOptions): RendererClient {
     if (typeof frame !== 'object' || frame === null) return
     const message = frame as Record<string, unknown>
     if (typeof message.event === 'string') {
+      // Work is under way in the core: long-running requests get their full time again.
+      if (progressEvents.has(message.event)) {
+        for (const request of pending.values()) request.rearm?.()
+      }
       const listeners = eventListeners.get(message.event)
       if (!listeners) return
       for (const listener of [...listeners]) {
@@ -164,14 +182,33 @@ export function createWsClient(options: WsClientOptions): RendererClient {
     if (closed) return Promise.reject(new Error('the profiler client is closed'))
     const id = nextId++
     const frame = JSON.stringify({ id, channel, args })
+    const long = longRunning.has(channel)
+    const timeoutMs = long ? longRequestIdleMs : requestTimeoutMs
     return new Promise<RequestResult<C>>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const expire = () => {
         pending.delete(id)
         const queued = outbox.findIndex((entry) => entry.id === id)
         if (queued >= 0) outbox.splice(queued, 1)
-        reject(new Error(`${channel} timed out after ${requestTimeoutMs} ms`))
-      }, requestTimeoutMs)
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer })
+        reject(
+          new Error(
+            long
+              ? `${channel} timed out: no reply or progress for ${timeoutMs} ms`
+              : `${channel} timed out after ${timeoutMs} ms`,
+          ),
+        )
+      }
+      const entry: PendingRequest = {
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        timer: setTimeout(expire, timeoutMs),
+      }
+      if (long) {
+        entry.rearm = () => {
+          clearTimeout(entry.timer)
+          entry.timer = setTimeout(expire, timeoutMs)
+        }
+      }
+      pending.set(id, entry)
       if (socket && socket.readyState === OPEN) socket.send(frame)
       else outbox.push({ id, frame })
     })
