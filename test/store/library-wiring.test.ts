@@ -129,15 +129,40 @@ describe('the Electron addon lookup', () => {
   it('uses an Electron build of better-sqlite3 when there is one, else runs without the library', () => {
     const dir = tempDir()
     cleanups.push(dir.remove)
-    const missing = electronStoreOption(dir.path)
+    const missing = electronStoreOption(dir.path, undefined, '45.5.0')
     expect(missing.store).toBe(false)
-    expect(missing.message).toMatch(/docs\/storage\.md/)
+    expect(missing.message).toBe(
+      `Session library off: no better-sqlite3 build for Electron (looked for ${join(dir.path, 'build', 'native', 'better_sqlite3-electron.node')}). ` +
+        `Live profiling works; to record sessions, run \`npm run electron:sqlite\` in ${dir.path} (it downloads or compiles it once; docs/storage.md).`,
+    )
 
     mkdirSync(join(dir.path, 'build', 'native'), { recursive: true })
     const addon = join(dir.path, 'build', 'native', 'better_sqlite3-electron.node')
     writeFileSync(addon, '')
-    expect(electronStoreOption(dir.path, join(dir.path, 'no-resources'))).toEqual({
+    // Without a stamp (built by hand) it is used as it is.
+    expect(electronStoreOption(dir.path, join(dir.path, 'no-resources'), '45.5.0')).toEqual({
       store: { nativeBinding: addon },
+    })
+  })
+
+  it('turns the library off, saying what to run, when the addon was built for another Electron', () => {
+    const dir = tempDir()
+    cleanups.push(dir.remove)
+    const native = join(dir.path, 'build', 'native')
+    mkdirSync(native, { recursive: true })
+    const addon = join(native, 'better_sqlite3-electron.node')
+    writeFileSync(addon, '')
+    writeFileSync(
+      join(native, 'better_sqlite3-electron.json'),
+      JSON.stringify({ electron: '44.0.0' }),
+    )
+    const stale = electronStoreOption(dir.path, undefined, '45.5.0')
+    expect(stale.store).toBe(false)
+    expect(stale.message).toMatch(
+      /built for Electron 44\.0\.0, this is Electron 45\.5\.0\. .*run `npm run electron:sqlite`/,
+    )
+    expect(electronStoreOption(dir.path, undefined, '44.0.0').store).toEqual({
+      nativeBinding: addon,
     })
   })
 
@@ -154,6 +179,8 @@ describe('the Electron addon lookup', () => {
     })
     cleanups.push(() => core.close())
     expect(core.library).toBeUndefined()
-    expect(core.libraryError).toMatch(/could not open/)
+    expect(core.libraryError).toMatch(
+      /could not open: .*rebuild it with `npm run electron:sqlite -- --force`$/,
+    )
   })
 })

@@ -57,7 +57,11 @@ export async function startLibrary(
       nativeBinding: options.nativeBinding,
     })
   } catch (error) {
-    return { error: `the session library could not open: ${(error as Error).message}` }
+    // In Electron, most likely the addon: built for another Electron, or damaged.
+    const hint = options.nativeBinding
+      ? `; if the better-sqlite3 build for Electron (${options.nativeBinding}) is the cause, rebuild it with \`npm run electron:sqlite -- --force\``
+      : ''
+    return { error: `the session library could not open: ${(error as Error).message}${hint}` }
   }
   try {
     if (options.retention) await store.setRetention(options.retention)
