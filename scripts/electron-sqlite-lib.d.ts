@@ -3,6 +3,7 @@
 
 export const BINDING_NAME: string
 export const STAMP_NAME: string
+export const FAILED_NAME: string
 export const HEADERS_URL: string
 export const RETRY_COMMAND: string
 
@@ -17,7 +18,13 @@ export interface Stamp {
 export interface InstallState {
   electron: { version: string; binary: string | null } | null
   sqlite: { version: string; dir: string } | null
-  addon: { file: string; exists: boolean; stamp: Partial<Stamp> | null }
+  addon: {
+    file: string
+    exists: boolean
+    stamp: Partial<Stamp> | null
+    /** The last failed build: what it was for, and why. */
+    failed: (Partial<Stamp> & { reason?: string }) | null
+  }
   platform: { platform: string; arch: string }
 }
 

@@ -38,6 +38,8 @@ import process from 'node:process'
 export const BINDING_NAME = 'better_sqlite3-electron.node'
 /** What the addon beside it was built for. */
 export const STAMP_NAME = 'better_sqlite3-electron.json'
+/** A build that failed, and for what: `npm start` does not try the same one again. */
+export const FAILED_NAME = 'better_sqlite3-electron.failed.json'
 export const HEADERS_URL = 'https://electronjs.org/headers'
 export const RETRY_COMMAND = 'npm run electron:sqlite'
 
@@ -84,6 +86,7 @@ export function inspect(root, platform = { platform: process.platform, arch: pro
       file,
       exists: existsSync(file) && statSync(file).size > 0,
       stamp: readJson(join(dir, STAMP_NAME)) ?? null,
+      failed: readJson(join(dir, FAILED_NAME)) ?? null,
     },
     platform,
   }
@@ -121,7 +124,8 @@ export function staleness(state) {
 /**
  * What to do. `when`: `postinstall` (only once Electron's binary is there: npm ci in CI has
  * none, and must stay fast), `start` (before `npm start` opens Electron: only when a window
- * can open at all), `manual` (`npm run electron:sqlite`: whenever Electron is installed).
+ * can open at all, and not again after a failure with the same versions), `manual`
+ * (`npm run electron:sqlite`: whenever Electron is installed).
  * `force` rebuilds an addon that looks current.
  */
 export function decide(state, { when = 'manual', force = false, display = true } = {}) {
@@ -138,6 +142,20 @@ export function decide(state, { when = 'manual', force = false, display = true }
     return { action: 'skip', reason: 'there is no display, so Electron will not open' }
   }
   const stale = staleness(state)
+  const failed = state.addon.failed
+  if (
+    when === 'start' &&
+    stale &&
+    failed?.electron === state.electron.version &&
+    failed?.betterSqlite3 === state.sqlite.version
+  ) {
+    // Offline, a start would wait on the same timeouts every time: only an install or
+    // `npm run electron:sqlite` tries again.
+    return {
+      action: 'skip',
+      reason: `the last build for Electron ${failed.electron} failed (${failed.reason})`,
+    }
+  }
   if (!stale && !force) {
     return {
       action: 'current',
@@ -388,7 +406,13 @@ export async function ensureElectronSqlite({
     run,
     scratchRoot,
   })
+  const failedFile = join(nativeDir(root), FAILED_NAME)
   if (!built.ok) {
+    mkdirSync(nativeDir(root), { recursive: true })
+    writeFileSync(
+      failedFile,
+      `${JSON.stringify({ ...stampFor(state, 'failed'), reason: built.reason }, null, 2)}\n`,
+    )
     return {
       status: 'failed',
       line: `${prefix} skipped: could not build better-sqlite3 for Electron ${state.electron.version} (${decision.reason}): ${built.reason}. Offline? The desktop app runs without the session library; retry with \`${RETRY_COMMAND}\`.`,
@@ -396,6 +420,7 @@ export async function ensureElectronSqlite({
   }
   try {
     installAddon(built.file, nativeDir(root), stampFor(state, built.how))
+    rmSync(failedFile, { force: true })
   } finally {
     built.cleanup()
   }

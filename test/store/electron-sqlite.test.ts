@@ -21,6 +21,7 @@ import {
   buildSteps,
   decide,
   ensureElectronSqlite,
+  FAILED_NAME,
   inspect,
   installAddon,
   RETRY_COMMAND,
@@ -318,6 +319,38 @@ describe('building', () => {
     expect(readFileSync(addon)).toEqual(before)
     expect(JSON.parse(readFileSync(stamp, 'utf8')).electron).toBe('44.0.0')
     expect(readdirSync(scratch)).toEqual([])
+  })
+
+  it('after a failed build, npm start does not try the same one again; an install or by hand does', async () => {
+    const { root, scratch } = checkout()
+    const offline = fakeRunner({})
+    expect(
+      (await ensureElectronSqlite({ root, run: offline.run, steps, scratchRoot: scratch })).status,
+    ).toBe('failed')
+    expect(decide(inspect(root), { when: 'start', display: true })).toEqual({
+      action: 'skip',
+      reason:
+        'the last build for Electron 45.5.0 failed (prebuilt: prebuilt: getaddrinfo ENOTFOUND; compiled: compiled: getaddrinfo ENOTFOUND)',
+    })
+    expect(decide(inspect(root), { when: 'postinstall' }).action).toBe('build')
+    expect(decide(inspect(root), { when: 'manual' }).action).toBe('build')
+
+    const online = fakeRunner({ prebuilt: 'ok' })
+    expect(
+      (await ensureElectronSqlite({ root, run: online.run, steps, scratchRoot: scratch })).status,
+    ).toBe('built')
+    expect(existsSync(join(root, 'build', 'native', FAILED_NAME))).toBe(false)
+    // A new Electron is worth a try at the next start.
+    writeFileSync(
+      join(root, 'node_modules', 'electron', 'package.json'),
+      JSON.stringify({ version: '46.0.0' }),
+    )
+    await ensureElectronSqlite({ root, run: offline.run, steps, scratchRoot: scratch })
+    writeFileSync(
+      join(root, 'node_modules', 'electron', 'package.json'),
+      JSON.stringify({ version: '46.0.1' }),
+    )
+    expect(decide(inspect(root), { when: 'start', display: true }).action).toBe('build')
   })
 
   it('does not install something that is not a native library', async () => {
