@@ -8,8 +8,13 @@ export class Interner<T> {
 
   constructor(private readonly maxSize: number) {}
 
-  intern(key: string, value: T): T {
-    return this.internWith(key, () => value)
+  /** The kept copy of `value`, which is its own key. */
+  intern(this: Interner<string>, value: string): string {
+    const existing = this.values.get(value)
+    if (existing !== undefined) return existing
+    if (this.values.size >= this.maxSize) this.values.clear()
+    this.values.set(value, value)
+    return value
   }
 
   /** Like `intern`, but builds the kept value only the first time the key is seen. */

@@ -22,6 +22,8 @@ import type {
 import { Interner } from './interner'
 
 export const DEFAULT_CAPACITY = 200_000
+/** Contexts and stacks compared before a new copy is made (see `sharedContext`). */
+const RECENT = 16
 
 export type NewQuery = Omit<QueryRecord, 'id'>
 
@@ -57,8 +59,11 @@ export class LiveSession {
   private appIds: string[] = []
   private appIndexById = new Map<string, number>()
   private readonly texts = new Interner<string>(50_000)
-  private readonly contexts = new Interner<QueryContext>(10_000)
   private readonly stacks = new Interner<StackFrame[]>(10_000)
+  private readonly recentContexts: (QueryContext | undefined)[] = new Array(RECENT).fill(undefined)
+  private recentContextNext = 0
+  private readonly recentStacks: (StackFrame[] | undefined)[] = new Array(RECENT).fill(undefined)
+  private recentStackNext = 0
 
   constructor(capacity = DEFAULT_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < 1) {
@@ -97,7 +102,12 @@ export class LiveSession {
     return this.evictedCount
   }
 
-  /** Adds a query, gives it the next id (returned), and evicts the oldest when full. */
+  /**
+   * Adds a query, gives it the next id (returned), and evicts the oldest when full. The
+   * query's `sql`, `context` and `stack` are replaced by the session's shared copies, so that
+   * whoever reads the query next (the analysis) finds them by reference: a string already
+   * hashed, an object already seen, instead of fresh parsed JSON.
+   */
   add(query: NewQuery): number {
     const id = this.nextId++
     const slot = (id - 1) % this.capacity
@@ -106,29 +116,17 @@ export class LiveSession {
     this.durationMs[slot] = query.durationMs
     this.rows[slot] = query.rows ?? NaN
     this.appIndex[slot] = this.appSlot(query.appId)
-    this.sql[slot] = this.texts.intern(query.sql, query.sql)
+    const sql = this.texts.intern(query.sql)
+    this.sql[slot] = sql
+    query.sql = sql
     this.params[slot] = query.params
     this.error[slot] = query.error
     this.connectionId[slot] =
-      query.connectionId === undefined
-        ? undefined
-        : this.texts.intern(query.connectionId, query.connectionId)
-    // Agents send contexts and stacks as parsed JSON (extra keys and all): a clean copy is
-    // made once per distinct value and shared by every query that repeats it.
-    const context = query.context
-    this.context[slot] =
-      context === undefined
-        ? undefined
-        : this.contexts.internWith(`${context.id}\u0000${context.name ?? ''}`, () =>
-            context.name === undefined
-              ? { id: context.id }
-              : { id: context.id, name: context.name },
-          )
-    const stack = query.stack
-    this.stack[slot] =
-      stack === undefined
-        ? undefined
-        : this.stacks.internWith(stackKey(stack), () => stack.map(copyFrame))
+      query.connectionId === undefined ? undefined : this.texts.intern(query.connectionId)
+    if (query.context !== undefined) query.context = this.sharedContext(query.context)
+    this.context[slot] = query.context
+    if (query.stack !== undefined) query.stack = this.sharedStack(query.stack)
+    this.stack[slot] = query.stack
     return id
   }
 
@@ -202,8 +200,42 @@ export class LiveSession {
     this.appIds = []
     this.appIndexById = new Map()
     this.texts.clear()
-    this.contexts.clear()
     this.stacks.clear()
+    this.recentContexts.fill(undefined)
+    this.recentStacks.fill(undefined)
+  }
+
+  /**
+   * Agents send contexts as parsed JSON (extra keys and all): a clean copy is kept, shared by
+   * the queries of one request. Each request has a context of its own, so a map of them
+   * would only churn: the few contexts seen last are compared instead (a request's queries
+   * arrive close together, interleaved with a few other requests' at most).
+   */
+  private sharedContext(context: QueryContext): QueryContext {
+    const { id, name } = context
+    const recent = this.recentContexts
+    for (let i = 0; i < RECENT; i++) {
+      const candidate = recent[i]
+      if (candidate !== undefined && candidate.id === id && candidate.name === name)
+        return candidate
+    }
+    const copy: QueryContext = name === undefined ? { id } : { id, name }
+    recent[this.recentContextNext] = copy
+    this.recentContextNext = (this.recentContextNext + 1) % RECENT
+    return copy
+  }
+
+  /** One clean copy of each distinct stack: the recent ones compared, the rest by key. */
+  private sharedStack(stack: StackFrame[]): StackFrame[] {
+    const recent = this.recentStacks
+    for (let i = 0; i < RECENT; i++) {
+      const candidate = recent[i]
+      if (candidate !== undefined && sameFrames(candidate, stack)) return candidate
+    }
+    const shared = this.stacks.internWith(stackKey(stack), () => stack.map(copyFrame))
+    recent[this.recentStackNext] = shared
+    this.recentStackNext = (this.recentStackNext + 1) % RECENT
+    return shared
   }
 
   private appSlot(appId: string): number {
@@ -261,6 +293,17 @@ function copyFrame(frame: StackFrame): StackFrame {
   if (frame.line !== undefined) copy.line = frame.line
   if (frame.column !== undefined) copy.column = frame.column
   return copy
+}
+
+function sameFrames(kept: StackFrame[], stack: StackFrame[]): boolean {
+  if (kept.length !== stack.length) return false
+  for (let i = 0; i < kept.length; i++) {
+    const a = kept[i]!
+    const b = stack[i]!
+    if (a.line !== b.line || a.column !== b.column || a.file !== b.file) return false
+    if (a.function !== b.function) return false
+  }
+  return true
 }
 
 /** Two stacks with this key are the same frames; one shared copy is kept. */
