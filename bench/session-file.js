@@ -9,7 +9,10 @@
  *   (`readFile` + `JSON.parse` of the whole text, when the text fits in a string), its peak
  *   memory, and the longest the event loop waited while it ran. Targets: at least 50 MB/s,
  *   at most 1.5 GiB.
- * - read: `readSessionFile`, every query held in memory (what `report` and `import` use).
+ * - read: `readSessionFile`, every query held in memory (what `report` uses).
+ * - import: `SessionStore.importSessionFile` into an empty library (what `import FILE` and the
+ *   UI's import use): the same streamed load, written in batches to SQLite. MB/s of the
+ *   file, peak memory, longest event-loop wait, and bytes on disk per query.
  *
  * Each step runs in a fresh process (this file, forked with `<step> <file> [queries]`), so
  * its peak RSS (`process.resourceUsage().maxRSS`) is its own. Settings (environment):
@@ -56,6 +59,13 @@ export async function run({ quick, log }) {
     )
     const read = await step('read', file)
     log(`readSessionFile held every query: ${formatNumber(read.ms / 1000)} s`)
+    const imported = await step('import', file)
+    log(
+      `imported into the library in ${formatNumber(imported.ms / 1000)} s ` +
+        `(CPU ${formatNumber(imported.cpuMs / 1000)} s), ${formatCount(imported.queries)} queries, ` +
+        `${formatNumber(imported.diskBytes / imported.queries)} bytes per query on disk, ` +
+        `longest event-loop wait ${formatNumber(imported.maxLagMs)} ms`,
+    )
     const old = await step('baseline', file)
     if (old.error) log(`the old reader (readFile + JSON.parse) could not: ${old.error}`)
     else log(`the old reader (readFile + JSON.parse): ${formatNumber(old.ms / 1000)} s`)
@@ -89,6 +99,22 @@ export async function run({ quick, log }) {
       figure({
         name: 'session file: longest event-loop wait during the load',
         value: load.maxLagMs,
+        unit: 'ms',
+      }),
+      figure({
+        name: 'session file: import into the library (streamed, SQLite)',
+        value: rate(imported.ms),
+        unit: 'MB/s',
+      }),
+      figure({
+        name: 'session file: import peak memory (RSS)',
+        value: imported.maxRss / MIB,
+        unit: 'MiB',
+        goal: target.atMost(1536, 'MiB'),
+      }),
+      figure({
+        name: 'session file: longest event-loop wait during the import',
+        value: imported.maxLagMs,
         unit: 'ms',
       }),
       figure({
@@ -195,6 +221,29 @@ async function child(kind, file, total) {
     })
     lag.disable()
     Object.assign(result, { queries: seen, progress, maxLagMs: lag.max / 1e6 })
+  } else if (kind === 'import') {
+    const { SessionStore } = await core.loadStore()
+    const folder = mkdtempSync(join(tmpdir(), 'fop-bench-import-'))
+    const library = join(folder, 'sessions.sqlite')
+    const store = await SessionStore.open({ file: library })
+    const lag = monitorEventLoopDelay({ resolution: 10 })
+    lag.enable()
+    const importStart = performance.now()
+    const id = await store.importSessionFile(file)
+    // The import alone (not opening, closing and measuring the library).
+    result.ms = performance.now() - importStart
+    lag.disable()
+    const stored = await store.get(id)
+    await store.close()
+    const diskBytes = ['', '-wal', '-shm'].reduce((sum, end) => {
+      try {
+        return sum + statSync(library + end).size
+      } catch {
+        return sum
+      }
+    }, 0)
+    rmSync(folder, { recursive: true, force: true })
+    Object.assign(result, { queries: stored.queryCount, maxLagMs: lag.max / 1e6, diskBytes })
   } else if (kind === 'read') {
     const session = await core.readSessionFile(file)
     result.queries = session.queries.length

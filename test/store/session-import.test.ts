@@ -229,11 +229,12 @@ describe('a bad file changes nothing', () => {
 
   it('a query that fails validation: the error names the query and field', async () => {
     const dir = folder()
-    const path = await sessionFile(dir, IMPORT_BATCH + 100)
+    const path = await sessionFile(dir, IMPORT_BATCH * 2)
+    expect(IMPORT_BATCH).toBeLessThan(5049)
     const text = readFileSync(path, 'utf8')
     const broken = join(dir, 'broken.json')
-    // Query 10,050's duration becomes a string.
-    writeFileSync(broken, text.replace(/("id": ?10050,[^}]*?"durationMs": ?)([\d.]+)/, '$1"slow"'))
+    // Query 5,049's duration (past the first batch) becomes a string.
+    writeFileSync(broken, text.replace(/("id": ?5049,[^}]*?"durationMs": ?)([\d.]+)/, '$1"slow"'))
     expect(readFileSync(broken, 'utf8')).not.toBe(text)
     const store = await openStore(dir)
     const before = tableCounts(store)
@@ -241,9 +242,9 @@ describe('a bad file changes nothing', () => {
       .importSessionFile(broken)
       .catch((e: unknown) => e)) as SessionFileError
     expect(error).toBeInstanceOf(SessionFileError)
-    expect(error.path).toBe('queries[10049].durationMs')
+    expect(error.path).toBe('queries[5048].durationMs')
     expect(error.message).toMatch(
-      /broken\.json: queries\[10049\]: durationMs: expected number.*\(queries\[10049\]\.durationMs, at byte \d+\)$/,
+      /broken\.json: queries\[5048\]: durationMs: expected number.*\(queries\[5048\]\.durationMs, at byte \d+\)$/,
     )
     expect(tableCounts(store)).toEqual(before)
   })

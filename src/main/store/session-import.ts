@@ -19,12 +19,16 @@
  * A process killed part-way leaves an `importing` row, which the next start deletes
  * (`SessionStore.recoverInterrupted`).
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { AppInfo, QueryRecord } from '../../shared/domain'
 import type { SessionHeader, SessionSink } from '../session/session-file'
 import type { SessionWriter } from './session-writer'
 
-/** Queries per transaction: large enough that a transaction's cost is spread thin. */
-export const IMPORT_BATCH = 10_000
+/**
+ * Queries per transaction: enough to spread a transaction's cost thin, few enough that one
+ * write holds the event loop for tens of milliseconds, not hundreds.
+ */
+export const IMPORT_BATCH = 5_000
 
 /** What the import needs from the store (SessionStore implements it). */
 export interface ImportTarget {
@@ -65,9 +69,11 @@ export class ImportSink implements SessionSink {
     if (this.pending.length >= IMPORT_BATCH) this.writePending()
   }
 
-  commit(header: SessionHeader): void {
+  async commit(header: SessionHeader): Promise<void> {
     this.apps = header.apps
     this.writePending(header.counters.evicted, header.session.endedAt)
+    // The last batch and the findings are each a write of their own: a turn between them.
+    await yieldToEventLoop()
     this.id = this.target.finishImport(this.writer!, header, this.options)
   }
 
