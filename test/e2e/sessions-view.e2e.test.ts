@@ -146,6 +146,33 @@ describe.skipIf(missing.length > 0)('the Sessions view in Chromium', () => {
     await search.press('Enter')
   })
 
+  it('compares the recorded session with the live one', async () => {
+    const recorded = page.locator(`tr[data-session="${recordedId}"]`)
+    const live = page.locator(`tr[data-session="${core.profiler.sessionId}"]`)
+    await live.waitFor({ timeout: 10_000 })
+    await recorded.locator('[data-test="compare-pick"]').check()
+    await live.locator('[data-test="compare-pick"]').check()
+    await page.locator('[data-test="compare-picked"]').click()
+
+    const panel = page.locator('[data-test="compare-panel"]')
+    const gone = panel.locator('[data-findings="disappeared"]')
+    await gone.waitFor({ timeout: 10_000 })
+    expect(await gone.textContent()).toContain('e2e_books')
+    expect(await panel.locator('[data-test="compare-before"]').textContent()).toContain(
+      'Library e2e run',
+    )
+    expect(await panel.locator('[data-test="compare-after"]').textContent()).toContain(
+      'Live session',
+    )
+    const queries = await panel.locator('[data-summary="Queries"] td').allTextContents()
+    expect(queries.map((cell) => cell.trim())).toEqual(['13', '1', '−12'])
+    const shapes = panel.locator('[data-test="compare-shape"]')
+    expect(await shapes.filter({ hasText: 'e2e_live_only' }).count()).toBe(1)
+    await panel.locator('[data-test="compare-close"]').click()
+    await recorded.locator('[data-test="compare-pick"]').uncheck()
+    await live.locator('[data-test="compare-pick"]').uncheck()
+  })
+
   it('exports the session as a file the browser downloads and the profiler reads back', async () => {
     const row = page.locator(`tr[data-session="${recordedId}"]`)
     await row.getByRole('button', { name: 'Export' }).click()
