@@ -57,6 +57,11 @@ export async function run({ quick, log }) {
         value: done.usPerQuery,
         unit: 'µs',
       }),
+      figure({
+        name: 'analysis: CPU per query (GC threads included)',
+        value: done.cpuUsPerQuery,
+        unit: 'µs',
+      }),
     ]
   } finally {
     await worker.stop()

@@ -215,6 +215,17 @@ describe('duplicates', () => {
     expect(findings[0]!.suggestion).toMatch(/memoise/)
   })
 
+  it('counts repeated values the same in a long group as in a short one', () => {
+    const ctx = context('r1')
+    const early = harness.run(user, { params: [7], context: ctx })
+    for (let i = 0; i < 30; i++) harness.run(user, { params: [100 + i], context: ctx })
+    const late = harness.run(user, { params: [7], context: ctx })
+    const latest = harness.run(user, { params: [7], context: ctx })
+    const duplicate = detector.data().findings.find((f) => f.kind === 'duplicate')!
+    expect(duplicate).toMatchObject({ count: 3, queryIds: [early.id, late.id, latest.id] })
+    expect(detector.data().findings.find((f) => f.kind === 'n-plus-one')!.count).toBe(33)
+  })
+
   it('does not take the same values in two different contexts for a duplicate', () => {
     harness.run(user, { params: [7], context: context('r1') })
     harness.run(user, { params: [7], context: context('r2') })

@@ -28,7 +28,7 @@ import type {
   FindingsResult,
   RecurringInsight,
 } from '../../shared/analysis'
-import type { AppInfo, QueryRecord } from '../../shared/domain'
+import type { AppInfo, QueryRecord, StackFrame } from '../../shared/domain'
 import { CallSites } from './call-sites'
 import type { AnalysisHandler, QueryLookup, Shape } from './handler'
 import { paramsHash, ValueCounts } from './params'
@@ -54,6 +54,8 @@ export interface FindingMarks {
 
 /** Queries looked back through to mark the earlier ones of a new duplicate on the timeline. */
 const MARK_SCAN = 32
+/** Queries of a group whose values are counted by a scan of the group; past this, by a table. */
+const LINEAR_VALUES = 16
 /** Shapes per scope searched one by one; past this many, by a map. */
 const LINEAR_GROUPS = 16
 
@@ -67,7 +69,13 @@ const LINEAR_GROUPS = 16
  */
 const FIRST_FIELDS = 6
 
-/** A shape seen twice or more in one scope: what its findings are made of. */
+/**
+ * A shape seen twice or more in one scope: what its findings are made of. One is made for
+ * most requests and lives as long as its scope (often long enough for the garbage collector
+ * to copy it twice), so it is one object and one array until its group grows: the value
+ * counts are read off the kept queries while there are few, and call sites are counted once
+ * a query brings one.
+ */
 export class Repeats {
   /** Queries that count toward a loop (N+1 or write loop): not paginated, one row / item. */
   loopCount = 0
@@ -75,7 +83,8 @@ export class Repeats {
   distinct = 0
   /** Queries whose value set was seen `duplicateThreshold` times or more. */
   duplicated = 0
-  private readonly values = new ValueCounts(MAX_GROUP_VALUES)
+  /** How often each value hash was seen, once the group is past LINEAR_VALUES queries. */
+  private values: ValueCounts | undefined
   /** The first MAX_GROUP_QUERIES queries: id, start, end, value hash (negative: not in the loop). */
   readonly stored: number[] = []
   /** Time of the queries past the cap, added as they come (overlap counted once in order). */
@@ -85,7 +94,7 @@ export class Repeats {
   loopMs = 0
   private loopEnd = -Infinity
   lastStart = -Infinity
-  readonly callSites = new CallSites()
+  private callSites: CallSites | undefined
 
   nPlusOne: FindingRecord | undefined
   duplicate: FindingRecord | undefined
@@ -112,7 +121,6 @@ export class Repeats {
   /** The group's first query, replayed when the second one arrives. */
   store(id: number, start: number, end: number, key: number, inLoop: boolean): void {
     this.stored.push(id, start, end, inLoop ? key : -key - 1)
-    this.values.add(key)
     this.lastStart = start
     if (inLoop) this.countLoop(start, end, true)
   }
@@ -125,9 +133,31 @@ export class Repeats {
       this.tailMs += Math.max(0, end - Math.max(start, this.tailEnd))
       if (end > this.tailEnd) this.tailEnd = end
     }
-    if (query.stack !== undefined) this.callSites.add(query.stack)
-    const seen = this.values.add(key)
+    if (query.stack !== undefined) this.addCallSite(query.stack)
+    const seen = this.countValue(key)
     if (inLoop) this.countLoop(start, end, seen === 1)
+    return seen
+  }
+
+  addCallSite(stack: StackFrame[]): void {
+    ;(this.callSites ??= new CallSites()).add(stack)
+  }
+
+  /** The call sites seen, most frequent first. */
+  topCallSites(): StackFrame[] {
+    return this.callSites?.top() ?? []
+  }
+
+  /** Counts the newest query's value (already kept, unless past the cap); how often seen now. */
+  private countValue(key: number): number {
+    if (this.values !== undefined) return this.values.add(key)
+    // While the table is not made the group is small, so the newest query is kept.
+    const size = this.size
+    if (size <= LINEAR_VALUES) return this.timesSeen(key)
+    // The group grew: from now on a table, filled with what was kept so far (the newest last).
+    const values = (this.values = new ValueCounts(MAX_GROUP_VALUES))
+    let seen = 0
+    for (let i = 0; i < size; i++) seen = values.add(this.keyAt(i))
     return seen
   }
 
@@ -160,7 +190,10 @@ export class Repeats {
   }
 
   timesSeen(key: number): number {
-    return this.values.get(key)
+    if (this.values !== undefined) return this.values.get(key)
+    let seen = 0
+    for (let i = 0; i < this.size; i++) if (this.keyAt(i) === key) seen++
+    return seen
   }
 
   /** Indexes of the kept queries that belong to a finding of `kind`. */
@@ -306,7 +339,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
       inLoop,
     )
     const frames = scope.firstFrames?.[entry]
-    if (frames !== undefined) repeats.callSites.add(frames)
+    if (frames !== undefined) repeats.addCallSite(frames)
     ;(scope.repeated ??= [])[entry] = repeats
     return repeats
   }
@@ -488,7 +521,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     repeats.insightRepeats = repeats.distinct
     insight.repeats.set(repeats.distinct, (insight.repeats.get(repeats.distinct) ?? 0) + 1)
     if (repeats.distinct === 2)
-      for (const frame of repeats.callSites.top()) insight.callSites.add([frame])
+      for (const frame of repeats.topCallSites()) insight.callSites.add([frame])
   }
 
   /** The group grew into a finding: it no longer counts as a small N+1. */
@@ -559,7 +592,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
         id: scope.id,
         appId: scope.appId,
       },
-      callSites: repeats.callSites.top(),
+      callSites: repeats.topCallSites(),
       queryIds: members.map((i) => repeats.idAt(i)),
       firstSeen,
       lastSeen,
