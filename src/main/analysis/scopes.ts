@@ -20,7 +20,12 @@ import type { Shape } from './handler'
 export const SCOPE_IDLE_MS = 30_000
 /** Open scopes kept at most; beyond it the longest idle are closed. */
 export const MAX_OPEN_SCOPES = 20_000
-/** Queries between two sweeps for idle scopes. */
+/**
+ * Queries between two sweeps for idle scopes, at least; and at least as many as there are
+ * open scopes, so that a sweep costs at most one look at a scope per query however many are
+ * open (an app with a context per request has thousands). Scopes then close a little later
+ * than SCOPE_IDLE_MS, never earlier.
+ */
 const SWEEP_EVERY = 4096
 
 export type ScopeKind = 'context' | 'connection-burst'
@@ -97,7 +102,7 @@ export class ScopeTracker {
     const start = query.startTime
     const end = start + query.durationMs
     if (end > this.now) this.now = end
-    if (++this.sinceSweep >= SWEEP_EVERY) {
+    if (++this.sinceSweep >= SWEEP_EVERY && this.sinceSweep >= this.openCount) {
       this.sinceSweep = 0
       this.sweep()
     }

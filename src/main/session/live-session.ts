@@ -22,7 +22,7 @@ import type {
 import { Interner } from './interner'
 
 export const DEFAULT_CAPACITY = 200_000
-/** Contexts and stacks compared before a new copy is made (see `sharedContext`). */
+/** Texts, contexts and stacks compared before a map is asked or a copy made (see `sharedText`). */
 const RECENT = 16
 
 export type NewQuery = Omit<QueryRecord, 'id'>
@@ -60,6 +60,8 @@ export class LiveSession {
   private appIndexById = new Map<string, number>()
   private readonly texts = new Interner<string>(50_000)
   private readonly stacks = new Interner<StackFrame[]>(10_000)
+  private readonly recentTexts: (string | undefined)[] = new Array(RECENT).fill(undefined)
+  private recentTextNext = 0
   private readonly recentContexts: (QueryContext | undefined)[] = new Array(RECENT).fill(undefined)
   private recentContextNext = 0
   private readonly recentStacks: (StackFrame[] | undefined)[] = new Array(RECENT).fill(undefined)
@@ -116,7 +118,7 @@ export class LiveSession {
     this.durationMs[slot] = query.durationMs
     this.rows[slot] = query.rows ?? NaN
     this.appIndex[slot] = this.appSlot(query.appId)
-    const sql = this.texts.intern(query.sql)
+    const sql = this.sharedText(query.sql)
     this.sql[slot] = sql
     query.sql = sql
     this.params[slot] = query.params
@@ -201,8 +203,23 @@ export class LiveSession {
     this.appIndexById = new Map()
     this.texts.clear()
     this.stacks.clear()
+    this.recentTexts.fill(undefined)
     this.recentContexts.fill(undefined)
     this.recentStacks.fill(undefined)
+  }
+
+  /**
+   * The kept copy of a SQL text. An app runs a few hundred statements, a few of them over and
+   * over, so the texts seen last are compared first: a different text nearly always differs
+   * in length or within its first characters, while hashing it for the map reads it whole.
+   */
+  private sharedText(sql: string): string {
+    const recent = this.recentTexts
+    for (let i = 0; i < RECENT; i++) if (recent[i] === sql) return recent[i]!
+    const shared = this.texts.intern(sql)
+    recent[this.recentTextNext] = shared
+    this.recentTextNext = (this.recentTextNext + 1) % RECENT
+    return shared
   }
 
   /**
