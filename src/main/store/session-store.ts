@@ -236,7 +236,8 @@ export class SessionStore implements ImportTarget {
       if (recordingHere.has(row.id)) continue
       if (row.pid !== null && row.pid !== process.pid && isProcessAlive(row.pid)) continue
       if (row.empty || row.status === 'importing') {
-        // Killed before anything arrived: nothing to recover (see endSession).
+        // Killed before anything arrived (see endSession), or part-way through an import
+        // (which is all or nothing): nothing to recover.
         this.db.transaction(() => this.deleteRows(row.key))()
         continue
       }
