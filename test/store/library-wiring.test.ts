@@ -93,7 +93,7 @@ describe('fastorm-profiler sessions', () => {
     expect(await run(['sessions', '--data-dir', dir.path], all.io)).toBe(0)
     const text = all.out.join('\n')
     expect(text).toMatch(
-      /^ID\s+NAME\s+APPS\s+STARTED\s+DURATION\s+QUERIES\s+FAILED\s+STATUS\s+SIZE/,
+      /^ID\s+NAME\s+APPS\s+STARTED\s+DURATION\s+QUERIES\s+FAILED\s+FINDINGS\s+STATUS\s+SIZE/,
     )
     expect(text).toMatch(/billing/)
     expect(text).toMatch(/shop/)

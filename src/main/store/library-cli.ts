@@ -93,6 +93,7 @@ function table(sessions: StoredSessionSummary[]): string {
     'DURATION',
     'QUERIES',
     'FAILED',
+    'FINDINGS',
     'STATUS',
     'SIZE',
   ]
@@ -104,10 +105,11 @@ function table(sessions: StoredSessionSummary[]): string {
     formatDuration(s.durationMs),
     count(s.queryCount),
     count(s.failedCount),
+    count(s.findingsCount),
     s.status,
     formatBytes(s.bytes),
   ])
-  const numeric = new Set([5, 6, 8])
+  const numeric = new Set([5, 6, 7, 9])
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((r) => r[i]!.length)))
   const line = (cells: string[]) =>
     cells
