@@ -197,6 +197,31 @@ describe('importing a session file, streamed', () => {
   })
 })
 
+describe('retention', () => {
+  it("counts an imported session's age from its import, not from when it was recorded", async () => {
+    const dir = folder()
+    const path = join(dir, 'old.json')
+    const DAY = 24 * 60 * 60 * 1000
+    const longAgo = Date.now() - 90 * DAY
+    await writeSessionFile(
+      path,
+      {
+        session: { id: 'old', startedAt: longAgo, endedAt: longAgo + 60_000 },
+        apps: [fullApp()],
+        counters: { received: 1, stored: 1, evicted: 0, rejected: 0, droppedByAgents: 0 },
+      },
+      [fullQuery(1)],
+    )
+    const store = await openStore(dir)
+    await store.setRetention({ maxAgeDays: 30, maxTotalBytes: null })
+    expect(await store.importSessionFile(path)).toBe('old')
+    expect(await store.enforceRetention()).toEqual([])
+    expect((await store.get('old'))?.endedAt).toBe(longAgo + 60_000)
+    // Thirty-one days later it goes.
+    expect(await store.enforceRetention(Date.now() + 31 * DAY)).toEqual(['old'])
+  })
+})
+
 describe('a bad file changes nothing', () => {
   it('a file cut off after several batches were written: rolled back, named with where', async () => {
     const dir = folder()

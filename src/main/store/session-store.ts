@@ -282,8 +282,10 @@ export class SessionStore implements ImportTarget {
     for (const row of rows) {
       if (row.status !== 'complete' && row.status !== 'recovered') continue
       if (recordingHere.has(row.id)) continue
-      const tooOld =
-        maxAgeDays !== null && (row.endedAt ?? row.updatedAt) < now - maxAgeDays * DAY_MS
+      // The later of its end and its last write: an imported session's age counts from its
+      // import, not from when it was recorded.
+      const lastTouched = Math.max(row.endedAt ?? 0, row.updatedAt)
+      const tooOld = maxAgeDays !== null && lastTouched < now - maxAgeDays * DAY_MS
       const overSize = maxTotalBytes !== null && total > maxTotalBytes
       if (!tooOld && !overSize) continue
       doomed.push(row)
@@ -480,6 +482,10 @@ export class SessionStore implements ImportTarget {
         insights: file.insights ?? [],
       }
       this.endSession(writer, file.session.endedAt, findings)
+      // Retention counts an imported session's age from now (see enforceRetention).
+      this.db
+        .prepare('UPDATE sessions SET updated_at = ? WHERE key = ?')
+        .run(Date.now(), writer.key)
     })
     try {
       importAll()
@@ -550,7 +556,7 @@ export class SessionStore implements ImportTarget {
           file.note ?? '',
           file.startedAt,
           file.endedAt,
-          file.endedAt,
+          Date.now(),
           JSON.stringify(options.source ? { importedFrom: options.source } : {}),
           writer.key,
         )
