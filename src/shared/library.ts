@@ -205,8 +205,11 @@ export type LoadTask = 'open' | 'import' | 'compare'
 /** `load.progress`: how far a load is (at most every 100 ms while it runs). */
 export interface LoadProgress {
   task: LoadTask
-  /** `reading`: the file's bytes or the stored queries; `analyzing`: queries analyzed. */
-  phase: 'reading' | 'analyzing'
+  /**
+   * `reading`: the file's bytes; `analyzing`: queries loaded and analyzed. `uploading`: the
+   * page sending the file to the core (browser mode; the page's own, never pushed).
+   */
+  phase: 'uploading' | 'reading' | 'analyzing'
   done: number
   total: number
   unit: 'bytes' | 'queries'

@@ -5,9 +5,9 @@
  * records on, and exported as a session file that the browser downloads and the profiler
  * reads back. Needs `npm run build` (npm test builds first) and /usr/bin/chromium.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgent, type Agent } from 'fastorm-profiler-agent'
@@ -16,6 +16,7 @@ import { missingForBrowserTests, openBrowser } from '../helpers/browser'
 import { readSessionFile } from '../../src/main/session/session-file'
 
 const missing = missingForBrowserTests()
+const FIXTURE = resolve(__dirname, '../fixtures/sessions/pre-release.json')
 
 let dir: string
 let core: Core
@@ -171,6 +172,56 @@ describe.skipIf(missing.length > 0)('the Sessions view in Chromium', () => {
     await panel.locator('[data-test="compare-close"]').click()
     await recorded.locator('[data-test="compare-pick"]').uncheck()
     await live.locator('[data-test="compare-pick"]').uncheck()
+  })
+
+  it('imports a session file, which then opens in every view', async () => {
+    const choosing = page.waitForEvent('filechooser')
+    await page.locator('[data-test="import-file"]').click()
+    await (await choosing).setFiles(FIXTURE)
+    const done = page.locator('[data-test="import-done"]')
+    await done.waitFor({ timeout: 10_000 })
+    expect(await done.textContent()).toContain('(8 queries)')
+    const row = page.locator('[data-test="session-row"]').filter({ hasText: 'shop' })
+    await row.waitFor()
+    expect(await row.textContent()).toContain('8')
+
+    await row.locator('[data-test="session-name"]').click()
+    const banner = page.locator('[data-test="view-banner"]')
+    await banner.waitFor({ timeout: 10_000 })
+    expect(await banner.textContent()).toContain('(stored, read-only)')
+    await page.click('[data-view="findings"]')
+    const finding = page.locator('[data-test="finding-row"]').filter({ hasText: 'GET /orders' })
+    await finding.waitFor({ timeout: 10_000 })
+    expect(await finding.textContent()).toContain('×6')
+    await page.locator('[data-test="back-to-live"]').click()
+    await banner.waitFor({ state: 'detached' })
+  })
+
+  it("opens a file without storing it, and shows the loader's error for a bad one", async () => {
+    await page.getByRole('tab', { name: 'Sessions' }).click()
+    const listed = await page.locator('[data-test="session-row"]').count()
+    const bad = join(dir, 'cut.json')
+    const text = readFileSync(FIXTURE, 'utf8')
+    writeFileSync(bad, text.slice(0, text.length / 2))
+    let choosing = page.waitForEvent('filechooser')
+    await page.locator('[data-test="open-file"]').click()
+    await (await choosing).setFiles(bad)
+    const error = page.locator('[data-test="view-error"]')
+    await error.waitFor({ timeout: 10_000 })
+    expect(await error.textContent()).toMatch(/cut\.json.*(truncated|end)/i)
+    expect(await page.locator('[data-test="view-banner"]').count()).toBe(0)
+
+    choosing = page.waitForEvent('filechooser')
+    await page.locator('[data-test="open-file"]').click()
+    await (await choosing).setFiles(FIXTURE)
+    const banner = page.locator('[data-test="view-banner"]')
+    await banner.waitFor({ timeout: 10_000 })
+    expect(await banner.textContent()).toContain('Viewing pre-release.json (file, read-only)')
+    const table = page.locator('[data-test="queries-scroller"]')
+    await expect.poll(() => table.getByRole('row').filter({ hasText: 'audit' }).count()).toBe(1)
+    await page.locator('[data-test="back-to-live"]').click()
+    await page.getByRole('tab', { name: 'Sessions' }).click()
+    await expect.poll(() => page.locator('[data-test="session-row"]').count()).toBe(listed)
   })
 
   it('exports the session as a file the browser downloads and the profiler reads back', async () => {

@@ -10,6 +10,7 @@ import { builtRendererDir, defaultDataDir } from './paths'
 import { isValidTokenFormat, loadOrCreateToken } from '../ingest/auth'
 import { startServer, type RunningServer } from '../server/server'
 import { DownloadShelf } from '../export/downloads'
+import { UploadShelf } from '../server/uploads'
 import type { SessionLibrary, StoreOptions } from '../store'
 
 export interface CoreOptions {
@@ -20,6 +21,8 @@ export interface CoreOptions {
   dataDir?: string
   capacity?: number
   maxPayload?: number
+  /** Largest session file browser mode may upload (default 2 GiB). */
+  maxUploadBytes?: number
   /** Serve the browser-mode UI from this folder; default the built renderer, if present. */
   uiDir?: string | false
   /** Analysis thresholds other than the defaults. */
@@ -35,6 +38,8 @@ export interface Core {
   dataDir: string
   agentUrl: string
   uiUrl: string
+  /** Browser mode's uploaded session files, waiting for `file.load`. */
+  uploads: UploadShelf
   /** The session library, when `store` was asked for and it could open. */
   library?: SessionLibrary
   /** Why the library is off although `store` was asked for. */
@@ -73,6 +78,9 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
       throw error
     }
   })
+  // Browser mode's session files, uploaded for `file.load` (Electron opens them by path).
+  const uploads = new UploadShelf()
+  profiler.setUploads(uploads)
   const server = await startServer({
     profiler,
     token,
@@ -81,6 +89,8 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     maxPayload: options.maxPayload,
     uiDir,
     downloads,
+    uploads,
+    maxUploadBytes: options.maxUploadBytes,
   })
   endpoint = { agentUrl: server.agentUrl, token }
   let library: SessionLibrary | undefined
@@ -105,6 +115,7 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
     dataDir,
     agentUrl: server.agentUrl,
     uiUrl: server.uiUrl,
+    uploads,
     library,
     libraryError,
     async close() {
@@ -114,6 +125,7 @@ export async function startCore(options: CoreOptions = {}): Promise<Core> {
       await server.close()
       await library?.close()
       downloads.close()
+      uploads.close()
     },
   }
 }

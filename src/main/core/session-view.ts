@@ -30,7 +30,7 @@ import type { AnalyzedSession, SessionDiff } from '../../shared/session-diff'
 import type { Analyzer } from '../analysis/analyzer'
 import { compareSessions } from '../report/diff'
 import { toRow, type LiveSession } from '../session/live-session'
-import { readSessionFile } from '../session/session-file'
+import { readSessionFile, SessionFileError, type SessionDocument } from '../session/session-file'
 import type { SessionStore } from '../store/session-store'
 import {
   LoadCancelledError,
@@ -152,9 +152,7 @@ export class SessionView {
     if (request.action === 'import') {
       // Fails now, not after reading a large file, when there is no library to import into.
       const store = this.host.store()
-      const document = await readSessionFile(file.path, {
-        onProgress: this.readProgress('import'),
-      })
+      const document = await readFile(file, { onProgress: this.readProgress('import') })
       const id = store.importSession(document, { source: file.fileName })
       const stored = await store.get(id)
       return {
@@ -165,10 +163,7 @@ export class SessionView {
       }
     }
     const { generation, isCancelled, signal } = this.beginLoad()
-    const document = await readSessionFile(file.path, {
-      onProgress: this.readProgress('open'),
-      signal,
-    })
+    const document = await readFile(file, { onProgress: this.readProgress('open'), signal })
     if (isCancelled()) throw new LoadCancelledError()
     // The header alone is kept: the queries live on in the loaded copy, not twice.
     const { queries, format, version, ...header } = document
@@ -330,6 +325,25 @@ export function findingWithQueries(
     if (record) queries.push(toRow(record))
   }
   return { ...finding, queries }
+}
+
+/**
+ * Reads a session file; its errors name it as the user knows it (an upload's temp path
+ * would mean nothing to them, and is not theirs to see).
+ */
+async function readFile(
+  file: SessionFileSource,
+  options: Parameters<typeof readSessionFile>[1],
+): Promise<SessionDocument> {
+  try {
+    return await readSessionFile(file.path, options)
+  } catch (error) {
+    if (!(error instanceof SessionFileError) || error.file !== file.path) throw error
+    throw new SessionFileError(file.fileName, error.problem, {
+      path: error.path,
+      offset: error.offset,
+    })
+  }
 }
 
 async function storedInput(store: SessionStore, id: string): Promise<SessionInput> {

@@ -4,13 +4,17 @@
  * - `GET /rpc` upgrade: the browser-mode API (token in `?token=` or the cookie set with the
  *   page, and only from the page's own origin);
  * - `GET /` and `/assets/*`: the built renderer, for browser mode;
- * - `GET /download/<id>`: an export, once, as an attachment (token as for the page).
+ * - `GET /download/<id>`: an export, once, as an attachment (token as for the page);
+ * - `POST /upload`: a session file from the page (token as for the page, and only from the
+ *   page's own origin), streamed to a private temp file, answered with its id for
+ *   `file.load` (see uploads.ts).
  * Every request and upgrade must first name an allowed Host (see request-guard.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createReadStream } from 'node:fs'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { Transform } from 'node:stream'
 import { readFile, stat } from 'node:fs/promises'
 import { extname, resolve, sep } from 'node:path'
 import { WebSocketServer } from 'ws'
@@ -20,11 +24,15 @@ import { bearerToken, tokensMatch } from '../ingest/auth'
 import { allowedHostNames, checkHost, isOwnOrigin } from '../ingest/request-guard'
 import { handleRpcConnection } from './rpc'
 import { DOWNLOAD_PATH_PREFIX, type DownloadShelf } from '../export/downloads'
+import { UPLOAD_PATH, type UploadResult } from '../../shared/library'
+import type { UploadShelf } from './uploads'
 
 export const DEFAULT_PORT = 7420
 export const DEFAULT_HOST = '127.0.0.1'
 /** Largest agent message accepted; ws closes the connection with 1009 above it. */
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024
+/** Largest session file the page may upload (a million queries take a few hundred MB). */
+export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
 const TOKEN_COOKIE = 'fastorm_profiler_token'
 
 export interface ServerOptions {
@@ -37,6 +45,10 @@ export interface ServerOptions {
   uiDir?: string
   /** Browser mode's exports, served once each from `/download/<id>`. */
   downloads?: DownloadShelf
+  /** Where `POST /upload` puts session files for `file.load`; without it, no uploads. */
+  uploads?: UploadShelf
+  /** Largest upload accepted, in bytes (default 2 GiB). */
+  maxUploadBytes?: number
 }
 
 export interface RunningServer {
@@ -91,9 +103,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = createServer((request, response) => {
     const host = checkHost(request, allowedNames, port)
     if (!host.ok) return sendText(response, host.status, host.reason)
+    const path = request.url?.split('?')[0]
     const serve = request.url?.startsWith(DOWNLOAD_PATH_PREFIX)
       ? serveDownload(request, response, options.downloads, token)
-      : serveUi(request, response, options.uiDir, token)
+      : path === UPLOAD_PATH
+        ? receiveUpload(request, response, {
+            uploads: options.uploads,
+            token,
+            maxBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+            ownOrigin: (origin) => isOwnOrigin(origin, allowedNames, port),
+          })
+        : serveUi(request, response, options.uiDir, token)
     serve.catch(() => {
       if (!response.headersSent) sendText(response, 500, 'internal error')
       else response.destroy()
@@ -230,6 +250,96 @@ async function serveDownload(
   } finally {
     await downloads!.done(download.file)
   }
+}
+
+/** Too much was sent: the upload stops there. */
+class UploadTooLargeError extends Error {}
+
+/**
+ * A session file from the page. The same checks as `/rpc`: the token (the page's cookie),
+ * and an Origin that is the page's own — a browser sends one with every POST, so a form or
+ * script on another site is refused before a byte is written. The body is streamed to a
+ * private temp file (mode 0600), never held whole, and cut off past `maxBytes`.
+ */
+async function receiveUpload(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: {
+    uploads: UploadShelf | undefined
+    token: string
+    maxBytes: number
+    ownOrigin: (origin: string) => boolean
+  },
+): Promise<void> {
+  // Sent with Connection: close: a refused upload's body is not read.
+  const refuse = (status: number, text: string) => {
+    response.setHeader('Connection', 'close')
+    sendText(response, status, text)
+    request.resume()
+  }
+  if (request.method !== 'POST') return refuse(405, 'method not allowed')
+  const origin = request.headers.origin
+  if (origin === undefined || !options.ownOrigin(origin)) return refuse(403, 'origin not allowed')
+  const url = new URL(request.url ?? '/', 'http://localhost')
+  const presented = url.searchParams.get('token') ?? readCookie(request, TOKEN_COOKIE)
+  if (!tokensMatch(options.token, presented)) return refuse(401, 'missing or wrong token')
+  const uploads = options.uploads
+  if (!uploads) return refuse(404, 'this server takes no uploads')
+  const tooLarge = `the file is larger than the ${formatLimit(options.maxBytes)} an upload may be`
+  const declared = Number(request.headers['content-length'])
+  if (Number.isFinite(declared) && declared > options.maxBytes) return refuse(413, tooLarge)
+
+  const fileName = uploadFileName(request.headers['x-file-name'])
+  const file = uploads.reservePath()
+  let bytes = 0
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length
+      if (bytes > options.maxBytes) done(new UploadTooLargeError())
+      else done(null, chunk)
+    },
+  })
+  try {
+    await pipeline(request, limit, createWriteStream(file, { mode: 0o600 }))
+  } catch (error) {
+    await uploads.done(file)
+    if (error instanceof UploadTooLargeError) return refuse(413, tooLarge)
+    // The page went away part-way: nobody is left to answer.
+    return void response.destroy()
+  }
+  const result: UploadResult = { id: uploads.add({ file, fileName }), bytes }
+  const body = JSON.stringify(result)
+  response.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'Cache-Control': 'no-store',
+  })
+  response.end(body)
+}
+
+/** The user's file name (`X-File-Name`, percent-encoded), as a name only: never a path. */
+function uploadFileName(header: string | string[] | undefined): string {
+  let name = ''
+  try {
+    name = decodeURIComponent(typeof header === 'string' ? header : '')
+  } catch {
+    // Not valid percent-encoding: no name.
+  }
+  // eslint-disable-next-line no-control-regex -- control characters are what it removes
+  name = (name.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 200)
+  return name.trim() || 'uploaded session.json'
+}
+
+function formatLimit(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${Number(value.toFixed(1))} ${units[unit]}`
 }
 
 /** RFC 6266: an ASCII fallback name, and the real one in UTF-8 for the browsers that read it. */

@@ -3,17 +3,19 @@
  * and the core's pushed events forwarded to the window. Nothing else imports ipcMain.
  * Every call is checked: it must come from our window's top frame showing our own page,
  * and its arguments must pass the same schemas the browser-mode RPC uses.
- * `library.export` is answered here rather than by the core: it opens the save dialog.
+ * `library.export` is answered here rather than by the core: it opens the save dialog; and
+ * `file.load` without an upload: it opens the open dialog.
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron'
 import { pathToFileURL } from 'node:url'
 import { EVENT_CHANNELS, REQUEST_CHANNELS } from '../../shared/api'
-import type { ExportRequest } from '../../shared/library'
+import type { ExportRequest, FileLoadRequest } from '../../shared/library'
 import { requestArgsSchemas } from '../../shared/api-schemas'
 import type { Profiler } from '../core/profiler'
 import { describeZodError } from '../ingest/agent-connection'
 import { invoke } from '../server/rpc'
 import { exportWithSaveDialog } from './export-dialog'
+import { loadWithOpenDialog } from './open-dialog'
 import { RENDERER_INDEX } from './window'
 
 const OWN_PAGE = pathToFileURL(RENDERER_INDEX).href
@@ -57,6 +59,16 @@ export function registerIpc(profiler: Profiler, window: BrowserWindow): void {
           currentProfiler,
           request,
         )
+      }
+      if (channel === 'file.load') {
+        const [request] = parsed.data as [FileLoadRequest]
+        if (request.upload === undefined) {
+          return loadWithOpenDialog(
+            BrowserWindow.fromWebContents(event.sender),
+            currentProfiler,
+            request,
+          )
+        }
       }
       return invoke(currentProfiler, channel, parsed.data as unknown[])
     })

@@ -78,6 +78,11 @@ export const useViewStore = defineStore('view', () => {
     return load(name, run)
   }
 
+  /** Progress the page itself makes on the load (sending a file, in browser mode). */
+  function reportProgress(next: LoadProgress): void {
+    if (opening.value !== null) progress.value = next
+  }
+
   function dismissError(): void {
     error.value = null
   }
@@ -102,6 +107,7 @@ export const useViewStore = defineStore('view', () => {
     open,
     backToLive,
     track,
+    reportProgress,
     dismissError,
     refresh,
   }
