@@ -279,6 +279,14 @@ describe('fingerprint: identifiers', () => {
     expect(fingerprint('SELECT @@version', 'mssql').placeholders).toBe(0)
   })
 
+  it('writes a qualified name the same whether or not its dots are spaced', () => {
+    expect(text('SELECT "u"."id", "u" . "name", `t`.`c`, [s].[t].[c] FROM u', 'sqlite')).toBe(
+      'SELECT "u"."id", "u"."name", `t`.`c`, [s].[t].[c] FROM u',
+    )
+    expect(id('SELECT "u"."id" FROM u')).toBe(id('SELECT "u" .\n"id" FROM u'))
+    expect(text('SELECT "u"."id FROM u')).toBe('SELECT "u"."id FROM u')
+  })
+
   it('keeps non-ASCII identifiers and reads an identifier that starts with digits as one', () => {
     expect(text("SELECT café FROM tàble WHERE x = 'é'")).toBe('SELECT café FROM tàble WHERE x = ?')
     expect(text('SELECT 1abc FROM t', 'mysql')).toBe('SELECT 1abc FROM t')
@@ -401,6 +409,9 @@ describe('fingerprint: pagination', () => {
     ['SELECT * FROM t WHERE id > ? ORDER BY id', false],
     ['SELECT * FROM t WHERE age > ? ORDER BY name LIMIT 10', false],
     ['SELECT * FROM t WHERE a.x > b.y ORDER BY a.x LIMIT 10', false],
+    ['SELECT * FROM t WHERE "t"."id" > ? ORDER BY "id" LIMIT 10', true],
+    ['SELECT * FROM t WHERE `t`.`id` > ? ORDER BY `t`.`name`, `t`.`id` LIMIT 10', true],
+    ['SELECT * FROM t WHERE "id" > ? ORDER BY "id"."name" LIMIT 10', false],
   ] as const)('reads %j as paginated: %s', (sql, paginated) => {
     expect(fingerprint(sql, sql.includes('@p1') ? 'mssql' : 'generic').paginated).toBe(paginated)
   })
