@@ -152,14 +152,16 @@ export class SessionView {
     if (request.action === 'import') {
       // Fails now, not after reading a large file, when there is no library to import into.
       const store = this.host.store()
-      const document = await readFile(file, { onProgress: this.readProgress('import') })
-      const id = store.importSession(document, { source: file.fileName })
+      // Streamed into the library a batch at a time (the library records the file's name).
+      const id = await namedAs(file, () =>
+        store.importSessionFile(file.path, { onProgress: this.readProgress('import') }),
+      )
       const stored = await store.get(id)
       return {
         kind: 'imported',
         id,
-        name: stored?.name ?? document.session.name ?? id,
-        queries: document.queries.length,
+        name: stored?.name ?? id,
+        queries: stored?.queryCount ?? 0,
       }
     }
     const { generation, isCancelled, signal } = this.beginLoad()
@@ -327,16 +329,21 @@ export function findingWithQueries(
   return { ...finding, queries }
 }
 
-/**
- * Reads a session file; its errors name it as the user knows it (an upload's temp path
- * would mean nothing to them, and is not theirs to see).
- */
-async function readFile(
+/** Reads a whole session file into memory. */
+function readFile(
   file: SessionFileSource,
   options: Parameters<typeof readSessionFile>[1],
 ): Promise<SessionDocument> {
+  return namedAs(file, () => readSessionFile(file.path, options))
+}
+
+/**
+ * Runs a read of `file`; its errors name the file as the user knows it (an upload's temp
+ * path would mean nothing to them, and is not theirs to see).
+ */
+async function namedAs<T>(file: SessionFileSource, read: () => Promise<T>): Promise<T> {
   try {
-    return await readSessionFile(file.path, options)
+    return await read()
   } catch (error) {
     if (!(error instanceof SessionFileError) || error.file !== file.path) throw error
     throw new SessionFileError(file.fileName, error.problem, {

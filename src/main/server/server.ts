@@ -290,7 +290,7 @@ async function receiveUpload(
   if (Number.isFinite(declared) && declared > options.maxBytes) return refuse(413, tooLarge)
 
   const fileName = uploadFileName(request.headers['x-file-name'])
-  const file = uploads.reservePath()
+  const file = uploads.reservePath(fileName)
   let bytes = 0
   const limit = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -328,7 +328,8 @@ function uploadFileName(header: string | string[] | undefined): string {
   }
   // eslint-disable-next-line no-control-regex -- control characters are what it removes
   name = (name.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 200)
-  return name.trim() || 'uploaded session.json'
+  name = name.trim()
+  return name === '' || /^\.+$/.test(name) ? 'uploaded session.json' : name
 }
 
 function formatLimit(bytes: number): string {

@@ -8,10 +8,10 @@
  * with `close()`.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 
 const DEFAULT_TTL_MS = 10 * 60 * 1000
 
@@ -29,12 +29,21 @@ export class UploadShelf {
 
   constructor(private readonly ttlMs = DEFAULT_TTL_MS) {}
 
-  /** A fresh path in the private folder (mode 0700), to stream an upload to before `add`. */
-  reservePath(): string {
+  /**
+   * A fresh path in the private folder (mode 0700) to stream an upload to before `add`: a
+   * folder of its own, so the file keeps the user's name (`fileName`, a plain name) for
+   * whatever reads it to show.
+   */
+  reservePath(fileName = 'upload.json'): string {
     if (this.closed) throw new Error('the upload shelf is closed')
+    if (basename(fileName) !== fileName || /^\.*$/.test(fileName)) {
+      throw new Error(`not a plain file name: ${JSON.stringify(fileName)}`)
+    }
     // Created on first use, so a core that never takes an upload leaves nothing behind.
     this.folder ??= mkdtempSync(join(tmpdir(), 'fastorm-profiler-uploads-'))
-    return join(this.folder, randomBytes(12).toString('hex'))
+    const own = join(this.folder, randomBytes(12).toString('hex'))
+    mkdirSync(own, { mode: 0o700 })
+    return join(own, fileName)
   }
 
   /** Puts a received file on the shelf; returns the id `file.load` takes it by. */
@@ -55,9 +64,11 @@ export class UploadShelf {
     return { file: entry.file, fileName: entry.fileName }
   }
 
-  /** Deletes a file once read (or one that failed to arrive whole). */
+  /** Deletes a file once read (or one that failed to arrive whole), with its folder. */
   async done(file: string): Promise<void> {
-    await rm(file, { force: true })
+    const own = dirname(file)
+    if (this.folder === undefined || dirname(own) !== this.folder) return
+    await rm(own, { recursive: true, force: true })
   }
 
   /** The private folder uploads are written to; undefined until the first one. */
