@@ -68,6 +68,7 @@ export function buildSteps(options: {
   execPath?: string
 }): BuildStep[]
 export function looksLikeAddon(file: string): boolean
+export function whyItFailed(lines: string[]): string | undefined
 export function buildAddon(options: {
   packageDir: string
   steps: BuildStep[]

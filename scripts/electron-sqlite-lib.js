@@ -358,16 +358,39 @@ export function runStep(step, cwd, { env, quiet = true, log } = {}) {
     child.on('close', (code, signal) => {
       if (code === 0) resolve({ ok: true, detail: '' })
       else if (signal) resolve({ ok: false, detail: `stopped after ${step.timeoutMs / 1000} s` })
-      else resolve({ ok: false, detail: lastError(lines) ?? `exit code ${code}` })
+      else resolve({ ok: false, detail: whyItFailed(lines) ?? `exit code ${code}` })
     })
   })
 }
 
-/** The line of a failed build most likely to say why. */
-function lastError(lines) {
-  const errors = lines.filter((line) => /err|fail|cannot|not found|ENOTFOUND|ECONN/i.test(line))
+/**
+ * What a failed build's output says went wrong, in one line: a network error if there was
+ * one, else node-gyp's error (spread over several `stack` lines), else its last error line.
+ */
+export function whyItFailed(lines) {
+  const network = lines.filter((line) =>
+    /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH/.test(line),
+  )
+  if (network.length > 0) return clip(network[network.length - 1])
+  const gypError = lines.findLastIndex((line) => /stack Error: /.test(line))
+  if (gypError >= 0) {
+    let text = lines[gypError].replace(/^.*?stack Error: /, '')
+    for (const line of lines.slice(gypError + 1)) {
+      const more = /^gyp ERR! stack (?!at )(.*)$/.exec(line)
+      if (!more) break
+      text += ` ${more[1]}`
+    }
+    return clip(`node-gyp: ${text}`)
+  }
+  const errors = lines.filter(
+    (line) => /err|fail|cannot|not found/i.test(line) && !/not ok$/.test(line),
+  )
   const line = errors[errors.length - 1] ?? lines[lines.length - 1]
-  return line && line.length > 200 ? `${line.slice(0, 199)}…` : line
+  return line && clip(line)
+}
+
+function clip(line) {
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line
 }
 
 /**

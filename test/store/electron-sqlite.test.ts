@@ -28,6 +28,7 @@ import {
   runStep,
   STAMP_NAME,
   staleness,
+  whyItFailed,
   type BuildStep,
   type StepRunner,
 } from '../../scripts/electron-sqlite-lib.js'
@@ -411,6 +412,32 @@ describe('the commands it runs', () => {
       '--target=45.5.0',
       '--dist-url=https://electronjs.org/headers',
     ])
+  })
+
+  it("report why they failed in one line: the network error, or node-gyp's own words", () => {
+    // As prebuild-install and node-gyp printed them here, offline.
+    expect(
+      whyItFailed([
+        'prebuild-install http request GET https://github.com/WiseLibs/better-sqlite3/releases/download/v12.11.1/better-sqlite3-v12.11.1-electron-v150-linux-x64.tar.gz',
+        'prebuild-install warn install getaddrinfo ENOTFOUND github.com',
+      ]),
+    ).toBe('prebuild-install warn install getaddrinfo ENOTFOUND github.com')
+    expect(
+      whyItFailed([
+        'gyp WARN install got an error, rolling back install',
+        'gyp ERR! configure error',
+        'gyp ERR! stack Error: This is most likely not a problem with node-gyp or the package itself and',
+        'gyp ERR! stack is related to network connectivity. In most cases you are behind a proxy or have bad',
+        'gyp ERR! stack network settings.',
+        'gyp ERR! stack at go (/usr/lib/node_modules/npm/node_modules/node-gyp/lib/install.js:244:21)',
+        'gyp ERR! not ok',
+      ]),
+    ).toBe(
+      'node-gyp: This is most likely not a problem with node-gyp or the package itself and is related to network connectivity. In most cases you are behind a proxy or have bad network settings.',
+    )
+    expect(whyItFailed(['make: g++: Command not found', 'gyp ERR! not ok'])).toBe(
+      'make: g++: Command not found',
+    )
   })
 
   it('are run as child processes whose failure is reported by its telling line, and logged', async () => {
