@@ -438,7 +438,7 @@ export async function ensureElectronSqlite({
     )
     return {
       status: 'failed',
-      line: `${prefix} skipped: could not build better-sqlite3 for Electron ${state.electron.version} (${decision.reason}): ${built.reason}. Offline? The desktop app runs without the session library; retry with \`${RETRY_COMMAND}\`.`,
+      line: `${prefix} skipped: could not build better-sqlite3 for Electron ${state.electron.version} (${decision.reason}): ${built.reason.replace(/\.$/, '')}. Offline? The desktop app runs without the session library; retry with \`${RETRY_COMMAND}\`.`,
     }
   }
   try {
