@@ -19,8 +19,11 @@ import { Analyzer, unknownApp } from '../analysis/analyzer'
 import { LiveSession } from '../session/live-session'
 import type { SessionFileHeader } from '../session/session-file'
 
-/** Queries handled between two turns of the event loop. */
+/** Most queries handled between two turns of the event loop... */
 export const LOAD_CHUNK = 2000
+/** ...and at most about this long (checked every `CLOCK_EVERY` queries). */
+const LOAD_SLICE_MS = 15
+const CLOCK_EVERY = 128
 
 /** Thrown (and caught by the caller) when a newer request replaced the load. */
 export class LoadCancelledError extends Error {
@@ -161,7 +164,10 @@ function newAnalyzer(session: LiveSession, settings: AnalysisSettings): Analyzer
   })
 }
 
-/** Calls `each` on every item, giving the event loop a turn every `LOAD_CHUNK` items. */
+/**
+ * Calls `each` on every item, giving the event loop a turn every `LOAD_CHUNK` items or
+ * `LOAD_SLICE_MS`, whichever comes first.
+ */
 async function inChunks<T>(
   items: Iterable<T>,
   total: number,
@@ -169,13 +175,22 @@ async function inChunks<T>(
   each: (item: T) => void,
 ): Promise<void> {
   let done = 0
+  let sliceStart = performance.now()
+  let inSlice = 0
   onProgress?.(0, total)
   for (const item of items) {
     each(item)
-    if (++done % LOAD_CHUNK === 0) {
+    done++
+    inSlice++
+    if (
+      inSlice === LOAD_CHUNK ||
+      (inSlice % CLOCK_EVERY === 0 && performance.now() - sliceStart > LOAD_SLICE_MS)
+    ) {
       onProgress?.(done, Math.max(total, done))
       await yieldToEventLoop()
       if (isCancelled?.()) throw new LoadCancelledError()
+      sliceStart = performance.now()
+      inSlice = 0
     }
   }
   onProgress?.(done, done)
