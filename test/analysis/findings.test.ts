@@ -310,8 +310,32 @@ describe('scopes and memory', () => {
     for (let i = 0; i < 5000; i++)
       harness.run(user, { params: [i], context: context(`later-${i}`) })
     expect(closed.map((scope) => scope.id)).toEqual(['r1'])
-    expect(closed[0]!.shapes).toBeUndefined()
+    expect(closed[0]!.entries).toBeUndefined()
     expect(detector.data().findings.map((f) => f.id)).toEqual(['n-plus-one:product:r1'])
+  })
+
+  it('reuses the state of closed contexts for later ones without carrying their queries over', () => {
+    // Contexts of two lookups each: every one leaves a group (no finding) to reuse.
+    const lookups = (prefix: string, count: number, value: (i: number) => number) => {
+      for (let i = 0; i < count; i++) {
+        const ctx = context(`${prefix}-${i}`)
+        harness.run(user, { params: [value(i)], context: ctx })
+        harness.run(user, { params: [value(i) + 1], context: ctx })
+        harness.run(orders, { params: [value(i)], context: ctx })
+      }
+    }
+    lookups('early', 3000, (i) => i)
+    harness.maker.wait(SCOPE_IDLE_MS * 2)
+    // Enough queries for the sweep to close the early contexts, then contexts that repeat
+    // their values: state reused from an early context must start empty.
+    lookups('late', 3000, (i) => i + 1)
+    expect(closed.length).toBeGreaterThanOrEqual(3000)
+    expect(detector.data().findings).toEqual([])
+    const ctx = context('last')
+    harness.run(user, { params: [1], context: ctx })
+    const again = harness.run(user, { params: [1], context: ctx })
+    expect(detector.data().findings).toMatchObject([{ kind: 'duplicate', count: 2 }])
+    expect(detector.data().findings[0]!.queryIds).toContain(again.id)
   })
 
   it('groups queries without a context by connection: a pause over burstGapMs splits them', () => {

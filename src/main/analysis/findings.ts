@@ -14,12 +14,19 @@
  * - A small N+1 (2 or more values, under the threshold) seen in RECURRING_MIN_SCOPES scopes
  *   or more is a recurring insight for that shape, not a finding.
  *
- * Per scope the detector keeps one entry per shape, in arrays on the Scope object (no lookup
- * per query, few objects per request); a shape seen a second time gets a `Repeats` — counts,
- * the values seen (as hashes), the first MAX_GROUP_QUERIES queries' ids and intervals. A
- * finding is the live view of a Repeats: created when it crosses its threshold, updated as
- * the scope grows (same id, count rising). When a scope closes its entries go, except the
- * Repeats that findings hold.
+ * Per scope the detector keeps one entry per shape, in the arrays of a `ScopeEntries` the
+ * Scope points to (no lookup per query, few objects per request); a shape seen a second time
+ * gets a `Repeats` — counts, the values seen (as hashes), the first MAX_GROUP_QUERIES
+ * queries' ids and intervals. A finding is the live view of a Repeats: created when it
+ * crosses its threshold, updated as the scope grows (same id, count rising). When a scope
+ * closes its entries go, except the Repeats that findings hold.
+ *
+ * Scopes stay open for seconds of query time (SCOPE_IDLE_MS), so their state outlives the
+ * garbage collector's young generation: allocated afresh for every request, it would be
+ * copied twice and then collected from the old generation — most of the analysis's cost at
+ * ingest rates. So the ScopeEntries and the Repeats of a closed scope are reset and reused
+ * by the next ones (unless a finding holds them): in a steady stream a request allocates
+ * nearly nothing.
  */
 import type {
   AnalysisSettings,
@@ -59,15 +66,37 @@ const LINEAR_VALUES = 16
 /** Shapes per scope searched one by one; past this many, by a map. */
 const LINEAR_GROUPS = 16
 
+/** Reused ScopeEntries and Repeats kept at most (what a burst of closing scopes leaves). */
+const MAX_POOLED = 4096
+/** Entries (or kept queries) past which a closed scope's arrays are not reused but dropped. */
+const MAX_POOLED_SIZE = 64
+
 /*
- * Per scope, the detector keeps, on the Scope object, one entry per shape in four parallel
- * arrays (`scope.shapes`, `scope.firsts`, `scope.repeated`, `scope.firstFrames`), not one
- * object per shape: most shapes run once per request, and a request's state then costs a
- * few arrays rather than a few objects each. A shape's entry in `firsts` (FIRST_FIELDS
- * numbers): its first query's id, start and end, value hash (negative: not part of a loop),
- * and the SELECT before it (id, and its entry; -1 for none).
+ * A shape's entry in `firsts` (FIRST_FIELDS numbers): its first query's id, start and end,
+ * value hash (negative: not part of a loop), and the SELECT before it (id, and its entry; -1
+ * for none).
  */
 const FIRST_FIELDS = 6
+
+/**
+ * A scope's entries, one per shape, in parallel arrays rather than one object per shape
+ * (most shapes run once per request). The arrays are only ever written at `count` or below,
+ * never shortened, so that a reused one keeps its room.
+ */
+export class ScopeEntries {
+  count = 0
+  readonly shapes: (Shape | undefined)[] = []
+  readonly firsts: number[] = []
+  /** The shape's Repeats once it is seen a second time. */
+  readonly repeated: (Repeats | undefined)[] = []
+  /** The first query's stack, when it had one. */
+  readonly frames: (StackFrame[] | undefined)[] = []
+  /** Entries by shape id, once there are more than LINEAR_GROUPS. */
+  byShape: Map<string, number> | undefined
+  /** The latest SELECT (id and entry): a new loop's candidate source. */
+  lastSelectId = 0
+  lastSelectEntry = -1
+}
 
 /**
  * A shape seen twice or more in one scope: what its findings are made of. One is made for
@@ -85,8 +114,12 @@ export class Repeats {
   duplicated = 0
   /** How often each value hash was seen, once the group is past LINEAR_VALUES queries. */
   private values: ValueCounts | undefined
-  /** The first MAX_GROUP_QUERIES queries: id, start, end, value hash (negative: not in the loop). */
+  /**
+   * The first MAX_GROUP_QUERIES queries: id, start, end, value hash (negative: not in the
+   * loop); `used` numbers of it (the array keeps its room when the Repeats is reused).
+   */
   readonly stored: number[] = []
+  private used = 0
   /** Time of the queries past the cap, added as they come (overlap counted once in order). */
   tailMs = 0
   private tailEnd = -Infinity
@@ -103,16 +136,76 @@ export class Repeats {
   insightRepeats = 0
   insightMs = 0
 
-  constructor(
-    readonly shape: Shape,
-    readonly scope: Scope,
-    readonly app: AppInfo,
-    readonly firstId: number,
-    readonly secondId: number,
-    /** The SELECT before the first query, and its entry in the scope (-1: none). */
-    readonly prevId: number,
-    readonly prevEntry: number,
-  ) {}
+  // What the group is of; set by `init` (a Repeats is reused once its scope is over).
+  shape!: Shape
+  scope!: Scope
+  app!: AppInfo
+  firstId = 0
+  secondId = 0
+  /** The SELECT before the first query, and its entry in the scope (-1: none). */
+  prevId = 0
+  prevEntry = -1
+
+  /** Makes this the group of `shape` in `scope`, empty (a reused one forgets its last group). */
+  init(
+    shape: Shape,
+    scope: Scope,
+    app: AppInfo,
+    firstId: number,
+    secondId: number,
+    prevId: number,
+    prevEntry: number,
+  ): this {
+    this.shape = shape
+    this.scope = scope
+    this.app = app
+    this.firstId = firstId
+    this.secondId = secondId
+    this.prevId = prevId
+    this.prevEntry = prevEntry
+    this.loopCount = 0
+    this.distinct = 0
+    this.duplicated = 0
+    this.values = undefined
+    this.used = 0
+    this.tailMs = 0
+    this.tailEnd = -Infinity
+    this.loopMs = 0
+    this.loopEnd = -Infinity
+    this.lastStart = -Infinity
+    this.callSites = undefined
+    this.nPlusOne = undefined
+    this.duplicate = undefined
+    this.writeLoop = undefined
+    this.insightRepeats = 0
+    this.insightMs = 0
+    return this
+  }
+
+  /** Whether a finding holds this group (then it is never reused). */
+  get held(): boolean {
+    return (
+      this.nPlusOne !== undefined || this.duplicate !== undefined || this.writeLoop !== undefined
+    )
+  }
+
+  /** Whether it is small enough to be worth reusing. */
+  get reusable(): boolean {
+    return !this.held && this.stored.length <= MAX_POOLED_SIZE * 4
+  }
+
+  private keep(id: number, start: number, end: number, encodedKey: number): void {
+    const stored = this.stored
+    const at = this.used
+    // Overwrites the room a reused array kept; appends past it.
+    if (at < stored.length) {
+      stored[at] = id
+      stored[at + 1] = start
+      stored[at + 2] = end
+      stored[at + 3] = encodedKey
+    } else stored.push(id, start, end, encodedKey)
+    this.used = at + 4
+  }
 
   get isRead(): boolean {
     return this.shape.statement === 'select'
@@ -120,15 +213,15 @@ export class Repeats {
 
   /** The group's first query, replayed when the second one arrives. */
   store(id: number, start: number, end: number, key: number, inLoop: boolean): void {
-    this.stored.push(id, start, end, inLoop ? key : -key - 1)
+    this.keep(id, start, end, inLoop ? key : -key - 1)
     this.lastStart = start
     if (inLoop) this.countLoop(start, end, true)
   }
 
   add(query: QueryRecord, start: number, end: number, key: number, inLoop: boolean): number {
     if (start > this.lastStart) this.lastStart = start
-    if (this.stored.length < MAX_GROUP_QUERIES * 4) {
-      this.stored.push(query.id, start, end, inLoop ? key : -key - 1)
+    if (this.used < MAX_GROUP_QUERIES * 4) {
+      this.keep(query.id, start, end, inLoop ? key : -key - 1)
     } else {
       this.tailMs += Math.max(0, end - Math.max(start, this.tailEnd))
       if (end > this.tailEnd) this.tailEnd = end
@@ -169,7 +262,7 @@ export class Repeats {
   }
 
   get size(): number {
-    return this.stored.length / 4
+    return this.used / 4
   }
 
   idAt(i: number): number {
@@ -257,6 +350,9 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   private counts: Record<FindingKind, number> = { 'n-plus-one': 0, duplicate: 0, 'write-loop': 0 }
   private droppedFindings = 0
   private insights = new Map<string, InsightAggregate>()
+  /** Closed scopes' state, reset, for the next scopes (see the top of this file). */
+  private readonly entriesPool: ScopeEntries[] = []
+  private readonly repeatsPool: Repeats[] = []
 
   constructor(
     private readonly settings: AnalysisSettings,
@@ -283,33 +379,45 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     const key = paramsHash(query.params, fp.literals)
     const start = query.startTime
     const end = start + query.durationMs
-    let entry = findEntry(scope, fp.id)
+    const entries = (scope.entries ??= this.entriesPool.pop() ?? new ScopeEntries())
+    let entry = findEntry(entries, fp.id)
     if (entry < 0) {
-      entry = addEntry(scope, fp)
+      entry = addEntry(entries, fp)
       if (entry < 0) return
-      const firsts = scope.firsts!
-      firsts.push(
-        query.id,
-        start,
-        end,
-        inLoop ? key : -key - 1,
-        scope.lastSelectId,
-        scope.lastSelectEntry,
-      )
-      if (query.stack !== undefined) (scope.firstFrames ??= [])[entry] = query.stack
+      const firsts = entries.firsts
+      const at = entry * FIRST_FIELDS
+      // Overwrites the room a reused array kept; appends past it.
+      if (at < firsts.length) {
+        firsts[at] = query.id
+        firsts[at + 1] = start
+        firsts[at + 2] = end
+        firsts[at + 3] = inLoop ? key : -key - 1
+        firsts[at + 4] = entries.lastSelectId
+        firsts[at + 5] = entries.lastSelectEntry
+      } else {
+        firsts.push(
+          query.id,
+          start,
+          end,
+          inLoop ? key : -key - 1,
+          entries.lastSelectId,
+          entries.lastSelectEntry,
+        )
+      }
+      entries.frames[entry] = query.stack
       if (read) {
-        scope.lastSelectId = query.id
-        scope.lastSelectEntry = entry
+        entries.lastSelectId = query.id
+        entries.lastSelectEntry = entry
       }
       // Every threshold is 2 or more: a shape seen once cannot make a finding yet.
       return
     }
-    let repeats = scope.repeated?.[entry]
-    if (repeats === undefined) repeats = this.repeatsOf(scope, entry, query.id, app)
+    let repeats = entries.repeated[entry]
+    if (repeats === undefined) repeats = this.repeatsOf(scope, entries, entry, query.id, app)
     const seen = repeats.add(query, start, end, key, inLoop)
     if (read) {
-      scope.lastSelectId = query.id
-      scope.lastSelectEntry = entry
+      entries.lastSelectId = query.id
+      entries.lastSelectEntry = entry
       this.checkRead(repeats, query, key, seen, inLoop)
     } else if (inLoop) {
       this.checkWriteLoop(repeats, query)
@@ -317,11 +425,17 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   }
 
   /** The shape's second query in the scope: its first one is replayed into a Repeats. */
-  private repeatsOf(scope: Scope, entry: number, secondId: number, app: AppInfo): Repeats {
-    const firsts = scope.firsts!
+  private repeatsOf(
+    scope: Scope,
+    entries: ScopeEntries,
+    entry: number,
+    secondId: number,
+    app: AppInfo,
+  ): Repeats {
+    const firsts = entries.firsts
     const at = entry * FIRST_FIELDS
-    const repeats = new Repeats(
-      scope.shapes![entry]!,
+    const repeats = (this.repeatsPool.pop() ?? new Repeats()).init(
+      entries.shapes[entry]!,
       scope,
       app,
       firsts[at]!,
@@ -338,19 +452,33 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
       inLoop ? encoded : -encoded - 1,
       inLoop,
     )
-    const frames = scope.firstFrames?.[entry]
+    const frames = entries.frames[entry]
     if (frames !== undefined) repeats.addCallSite(frames)
-    ;(scope.repeated ??= [])[entry] = repeats
+    entries.repeated[entry] = repeats
     return repeats
   }
 
-  /** The scope is over: its entries go (findings keep their Repeats). */
+  /** The scope is over: its entries go (findings keep their Repeats), to be reused. */
   scopeClosed(scope: Scope): void {
-    scope.shapes = undefined
-    scope.firsts = undefined
-    scope.repeated = undefined
-    scope.firstFrames = undefined
-    scope.entryByShape = undefined
+    const entries = scope.entries
+    if (entries === undefined) return
+    scope.entries = undefined
+    const count = entries.count
+    for (let i = 0; i < count; i++) {
+      const repeats = entries.repeated[i]
+      if (repeats !== undefined) {
+        if (repeats.reusable && this.repeatsPool.length < MAX_POOLED) this.repeatsPool.push(repeats)
+        entries.repeated[i] = undefined
+      }
+      entries.shapes[i] = undefined
+      entries.frames[i] = undefined
+    }
+    if (count > MAX_POOLED_SIZE || this.entriesPool.length >= MAX_POOLED) return
+    entries.count = 0
+    entries.byShape = undefined
+    entries.lastSelectId = 0
+    entries.lastSelectEntry = -1
+    this.entriesPool.push(entries)
   }
 
   finalize(): void {}
@@ -483,12 +611,13 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
    * and second), the loop's source is that sibling's source.
    */
   private sourceOf(repeats: Repeats): number {
-    const firsts = repeats.scope.firsts
+    const entries = repeats.scope.entries
     let id = repeats.prevId
     let candidate = repeats.prevEntry
-    for (let steps = 0; firsts !== undefined && candidate >= 0 && steps < 8; steps++) {
+    for (let steps = 0; entries !== undefined && candidate >= 0 && steps < 8; steps++) {
+      const firsts = entries.firsts
       const at = candidate * FIRST_FIELDS
-      const candidateSecond = repeats.scope.repeated?.[candidate]?.secondId ?? 0
+      const candidateSecond = entries.repeated[candidate]?.secondId ?? 0
       const interleaved =
         firsts[at] === id && candidateSecond > repeats.firstId && candidateSecond < repeats.secondId
       if (!interleaved) break
@@ -606,24 +735,31 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
 }
 
 /** The scope's entry for a shape, or -1. */
-function findEntry(scope: Scope, fingerprintId: string): number {
-  if (scope.entryByShape !== undefined) return scope.entryByShape.get(fingerprintId) ?? -1
-  const shapes = scope.shapes
-  if (shapes === undefined) return -1
-  for (let i = 0; i < shapes.length; i++) if (shapes[i]!.id === fingerprintId) return i
+function findEntry(entries: ScopeEntries, fingerprintId: string): number {
+  if (entries.byShape !== undefined) return entries.byShape.get(fingerprintId) ?? -1
+  const shapes = entries.shapes
+  for (let i = 0; i < entries.count; i++) if (shapes[i]!.id === fingerprintId) return i
   return -1
 }
 
-/** Adds an entry for a shape to its scope (its `firsts` follow); -1 when it follows too many. */
-function addEntry(scope: Scope, shape: Shape): number {
-  const shapes = (scope.shapes ??= [])
-  if (shapes.length >= MAX_GROUPS_PER_SCOPE) return -1
-  scope.firsts ??= []
-  const entry = shapes.length
-  shapes.push(shape)
-  if (scope.entryByShape !== undefined) scope.entryByShape.set(shape.id, entry)
-  else if (shapes.length > LINEAR_GROUPS) {
-    scope.entryByShape = new Map(shapes.map((s, i) => [s.id, i]))
+/**
+ * Adds an entry for a shape (its `firsts` follow; its Repeats and frames slots are left
+ * empty); -1 when the scope follows too many.
+ */
+function addEntry(entries: ScopeEntries, shape: Shape): number {
+  const entry = entries.count
+  if (entry >= MAX_GROUPS_PER_SCOPE) return -1
+  entries.count = entry + 1
+  if (entry < entries.shapes.length) entries.shapes[entry] = shape
+  else {
+    entries.shapes.push(shape)
+    entries.repeated.push(undefined)
+    entries.frames.push(undefined)
+  }
+  if (entries.byShape !== undefined) entries.byShape.set(shape.id, entry)
+  else if (entry + 1 > LINEAR_GROUPS) {
+    entries.byShape = new Map()
+    for (let i = 0; i <= entry; i++) entries.byShape.set(entries.shapes[i]!.id, i)
   }
   return entry
 }

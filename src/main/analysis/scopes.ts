@@ -12,9 +12,8 @@
  * (or it too is idle); when more than MAX_OPEN_SCOPES are open, the longest idle close first.
  * Closing lets the detectors drop their per-scope state, which is what bounds their memory.
  */
-import type { AppInfo, QueryRecord, StackFrame } from '../../shared/domain'
-import type { Repeats } from './findings'
-import type { Shape } from './handler'
+import type { AppInfo, QueryRecord } from '../../shared/domain'
+import type { ScopeEntries } from './findings'
 
 /** Query time (ms) without a new query after which a context is taken as finished. */
 export const SCOPE_IDLE_MS = 30_000
@@ -22,9 +21,9 @@ export const SCOPE_IDLE_MS = 30_000
 export const MAX_OPEN_SCOPES = 20_000
 /**
  * Queries between two sweeps for idle scopes, at least; and at least as many as there are
- * open scopes, so that a sweep costs at most one look at a scope per query however many are
- * open (an app with a context per request has thousands). Scopes then close a little later
- * than SCOPE_IDLE_MS, never earlier.
+ * open scopes (unless over MAX_OPEN_SCOPES), so that a sweep costs at most one look at a
+ * scope per query however many are open (an app with a context per request has thousands).
+ * Scopes then close a little later than SCOPE_IDLE_MS, never earlier.
  */
 const SWEEP_EVERY = 4096
 
@@ -33,24 +32,16 @@ export type ScopeKind = 'context' | 'connection-burst'
 /**
  * One scope. Besides its identity it carries the state the findings detector and the
  * timeline keep per scope, in plain fields rather than in maps keyed by scope (a query then
- * costs no lookup), and in arrays and numbers rather than objects (a request then costs few
- * objects for the garbage collector to carry).
+ * costs no lookup): the detector's entries (reused from closed scopes, see findings.ts) and
+ * the timeline's lane number.
  */
 export class Scope {
   queryCount = 0
   lastEnd = -Infinity
   open = true
 
-  // The findings detector's, while the scope is open: one entry per shape (see findings.ts),
-  // found one by one while few, by `entryByShape` beyond; and the latest SELECT, a new
-  // loop's candidate source.
-  shapes: Shape[] | undefined
-  firsts: number[] | undefined
-  repeated: (Repeats | undefined)[] | undefined
-  firstFrames: (StackFrame[] | undefined)[] | undefined
-  entryByShape: Map<string, number> | undefined
-  lastSelectId = 0
-  lastSelectEntry = -1
+  /** The findings detector's state for this scope while it is open (see findings.ts). */
+  entries: ScopeEntries | undefined
 
   /** The timeline's lane number for this scope while it holds queries of it (-1: none). */
   lane = -1
@@ -102,7 +93,10 @@ export class ScopeTracker {
     const start = query.startTime
     const end = start + query.durationMs
     if (end > this.now) this.now = end
-    if (++this.sinceSweep >= SWEEP_EVERY && this.sinceSweep >= this.openCount) {
+    const sweepDue =
+      ++this.sinceSweep >= SWEEP_EVERY &&
+      (this.sinceSweep >= this.openCount || this.openCount > MAX_OPEN_SCOPES)
+    if (sweepDue) {
       this.sinceSweep = 0
       this.sweep()
     }
