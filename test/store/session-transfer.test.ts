@@ -108,6 +108,19 @@ describe('export and import', () => {
     expect((await store.list()).map((s) => s.id)).toEqual(['original'])
   })
 
+  it('leaves no library behind when the first import into a data directory fails', async () => {
+    const dir = tempDir()
+    cleanups.push(dir.remove)
+    const bad = join(dir.path, 'cut.json')
+    writeFileSync(bad, '{"format": "fastorm-profiler-session", "version": 1, "queries": [')
+    const result = capture()
+    expect(await run(['import', bad, '--data-dir', dir.path], result.io)).toBe(2)
+    expect(result.err).toHaveLength(1)
+    expect(result.err[0]).toMatch(/cut\.json: .*\(.*at byte \d+\)$/)
+    expect(existsSync(join(dir.path, 'sessions.sqlite'))).toBe(false)
+    expect(existsSync(join(dir.path, 'sessions.sqlite-wal'))).toBe(false)
+  })
+
   it('rolls back a whole import that fails part-way', async () => {
     const dir = await libraryWith()
     const store = await SessionStore.open({ file: join(dir, 'sessions.sqlite') })
