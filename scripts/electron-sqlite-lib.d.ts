@@ -61,6 +61,7 @@ export function findNodeGyp(
   env?: Record<string, string | undefined>,
   execPath?: string,
 ): [string, string[]]
+export function findPrebuildInstall(root: string): string
 export function buildSteps(options: {
   root: string
   electronVersion: string

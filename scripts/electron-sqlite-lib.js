@@ -30,6 +30,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import process from 'node:process'
@@ -213,6 +214,16 @@ export function findNodeGyp(env = process.env, execPath = process.execPath) {
   return ['node-gyp', []]
 }
 
+/** better-sqlite3's own prebuild-install (its dependency, wherever npm put it). */
+export function findPrebuildInstall(root) {
+  try {
+    const fromPackage = createRequire(join(root, 'node_modules', 'better-sqlite3', 'package.json'))
+    return fromPackage.resolve('prebuild-install/bin.js')
+  } catch {
+    return join(root, 'node_modules', 'prebuild-install', 'bin.js')
+  }
+}
+
 /** The two ways to an Electron build, in order: a download, then a compile. */
 export function buildSteps({
   root,
@@ -226,7 +237,7 @@ export function buildSteps({
       how: 'prebuilt',
       command: execPath,
       args: [
-        join(root, 'node_modules', 'prebuild-install', 'bin.js'),
+        findPrebuildInstall(root),
         '--runtime',
         'electron',
         '--target',
