@@ -191,6 +191,21 @@ describe('the viewed session', () => {
     expect(eventsOf('view.changed').map((v) => (v as { id: string }).id)).toEqual([small])
   })
 
+  it('leaves a viewed session alone when the live one is cleared', async () => {
+    const id = await importFile(FIXTURE)
+    startProfiler()
+    recordLive(3)
+    const viewed = await profiler.handlers['view.open'](id)
+    events.length = 0
+    await profiler.handlers['session.clear']()
+    expect(eventsOf('queries.changed')).toEqual([])
+    expect(eventsOf('status').at(-1)?.counters.received).toBe(0)
+    expect(await profiler.handlers['view.get']()).toEqual(viewed)
+    expect((await profiler.handlers['queries.page']({ offset: 0, limit: 1 })).total).toBe(8)
+    await profiler.handlers['view.live']()
+    expect((await profiler.handlers['queries.page']({ offset: 0, limit: 1 })).total).toBe(0)
+  })
+
   it('opening the session being recorded is going back to live', async () => {
     startProfiler()
     const id = await importFile(FIXTURE)
