@@ -1289,12 +1289,12 @@ class Normaliser {
     let h2 = SEED_2
     let runStart = -1
     let runEnd = 0
-    let previous = T_NONE
-    let previousClause = false
+    // The previous token's row in SPACE_BEFORE: its kind, or T_CLAUSE_KEYWORD.
+    let previousRow = T_NONE * KINDS
     let previousEnd = -1
     for (let t = 0; t < count; t++) {
       const kind = kinds[t]!
-      const space = spaceBetween(previous, previousClause, kind)
+      const space = SPACE_BEFORE[previousRow + kind] === 1
       const start = starts[t]!
       if (verbatim[t] === 1) {
         // Does the source put exactly the canonical separator between the two tokens?
@@ -1352,8 +1352,9 @@ class Normaliser {
         }
       }
       previousEnd = ends[t]!
-      previous = kind
-      previousClause = kind === T_KEYWORD && KEYWORD_IS_CLAUSE[extras[t]!] === 1
+      previousRow =
+        (kind === T_KEYWORD && KEYWORD_IS_CLAUSE[extras[t]!] === 1 ? T_CLAUSE_KEYWORD : kind) *
+        KINDS
     }
     if (runStart >= 0) {
       out += runStart === 0 && runEnd === sql.length ? sql : sql.slice(runStart, runEnd)
@@ -1448,6 +1449,22 @@ function spaceBetween(previous: number, previousClause: boolean, kind: number): 
       )
   }
   return true
+}
+
+/** A keyword an operand follows (see keywords.ts), as a row of SPACE_BEFORE. */
+const T_CLAUSE_KEYWORD = 15
+const KINDS = 16
+/**
+ * `spaceBetween` as a table, by previous kind (or T_CLAUSE_KEYWORD) × 16 + kind: `render`
+ * asks it for every token, and one load costs less than two switches.
+ */
+const SPACE_BEFORE = new Uint8Array(KINDS * KINDS)
+for (let previous = 0; previous < KINDS; previous++) {
+  for (let kind = 0; kind < KINDS; kind++) {
+    const clause = previous === T_CLAUSE_KEYWORD
+    const space = spaceBetween(clause ? T_KEYWORD : previous, clause, kind)
+    SPACE_BEFORE[previous * KINDS + kind] = space ? 1 : 0
+  }
 }
 
 /** The value of a string body with doubled quotes and, with `backslash`, `\` escapes. */
