@@ -102,6 +102,29 @@ describe('LiveSession', () => {
     })
   })
 
+  it('gives back parameters exactly, whether a few numbers or anything else', () => {
+    const session = new LiveSession(4)
+    const cases: (NewQuery['params'] | undefined)[] = [
+      [7],
+      [1.5, -0, 2 ** 53 + 2],
+      [],
+      [1, 2, 3, 4],
+      ['7'],
+      [1, null],
+      { id: 7 },
+      undefined,
+    ]
+    for (const params of cases) {
+      const id = session.add(query('SELECT ?', params === undefined ? {} : { params }))
+      const back = session.get(id)!
+      if (params === undefined) expect(back).not.toHaveProperty('params')
+      else expect(back.params).toStrictEqual(params)
+    }
+    // The first four were evicted: their slots now hold the last four's parameters only.
+    expect(session.get(session.firstId)!.params).toStrictEqual(['7'])
+    expect(session.get(session.lastId)).not.toHaveProperty('params')
+  })
+
   it('keeps one copy of a repeated stack and context, without the extra keys agents sent', () => {
     const session = new LiveSession(10)
     const frame = () => ({ file: '/app/a.ts', line: 1, column: 2, junk: 'x'.repeat(100) })

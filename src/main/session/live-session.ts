@@ -7,7 +7,8 @@
  *
  * The ring is kept in columns, not as one object per query: numbers in typed arrays, and the
  * rest in plain arrays of values that are shared wherever they repeat (SQL texts, contexts,
- * stacks, connection ids). A kept query then costs the garbage collector a few slots instead
+ * stacks, connection ids). Parameters that are a few numbers (an id or two: most of them)
+ * are kept as numbers too; other parameters are kept as the agent sent them. A kept query then costs the garbage collector a few slots instead
  * of a dozen objects to copy, which is what keeps ingest fast and a large session compact.
  * A `QueryRecord` object is built only when someone reads one.
  */
@@ -22,6 +23,9 @@ import type {
 import { Interner } from './interner'
 
 export const DEFAULT_CAPACITY = 200_000
+/** Parameters of up to this many numbers are kept in a typed column. */
+const PACKED = 3
+const NOT_PACKED = -1
 /** Texts, contexts and stacks compared before a map is asked or a copy made (see `sharedText`). */
 const RECENT = 16
 
@@ -50,7 +54,12 @@ export class LiveSession {
   private readonly rows: Float64Array
   private readonly appIndex: Uint32Array
   private readonly sql: string[]
+  /** Parameters that are not PACKED (undefined where packed). */
   private readonly params: (QueryParams | undefined)[]
+  /** How many numbers of the slot's parameters are in `packedParams`, or NOT_PACKED. */
+  private readonly packedCount: Int8Array
+  /** PACKED numbers per slot: the parameters `[a]`, `[a, b]`, ... of a query. */
+  private readonly packedParams: Float64Array
   private readonly error: (QueryError | undefined)[]
   private readonly connectionId: (string | undefined)[]
   private readonly context: (QueryContext | undefined)[]
@@ -78,6 +87,8 @@ export class LiveSession {
     this.appIndex = new Uint32Array(capacity)
     this.sql = new Array<string>(capacity)
     this.params = new Array(capacity)
+    this.packedCount = new Int8Array(capacity)
+    this.packedParams = new Float64Array(capacity * PACKED)
     this.error = new Array(capacity)
     this.connectionId = new Array(capacity)
     this.context = new Array(capacity)
@@ -121,7 +132,7 @@ export class LiveSession {
     const sql = this.sharedText(query.sql)
     this.sql[slot] = sql
     query.sql = sql
-    this.params[slot] = query.params
+    this.keepParams(slot, query.params)
     this.error[slot] = query.error
     this.connectionId[slot] =
       query.connectionId === undefined ? undefined : this.texts.intern(query.connectionId)
@@ -145,8 +156,20 @@ export class LiveSession {
     }
     const rows = this.rows[slot]!
     if (!Number.isNaN(rows)) record.rows = rows
-    const params = this.params[slot]
-    if (params !== undefined) record.params = params
+    const packed = this.packedCount[slot]!
+    if (packed !== NOT_PACKED) {
+      const at = slot * PACKED
+      const numbers = this.packedParams
+      record.params =
+        packed === 1
+          ? [numbers[at]!]
+          : packed === 2
+            ? [numbers[at]!, numbers[at + 1]!]
+            : Array.from(numbers.subarray(at, at + packed))
+    } else {
+      const params = this.params[slot]
+      if (params !== undefined) record.params = params
+    }
     const error = this.error[slot]
     if (error !== undefined) record.error = error
     const connectionId = this.connectionId[slot]
@@ -206,6 +229,26 @@ export class LiveSession {
     this.recentTexts.fill(undefined)
     this.recentContexts.fill(undefined)
     this.recentStacks.fill(undefined)
+  }
+
+  /**
+   * Keeps a query's parameters: up to PACKED numbers in the typed column (they then cost the
+   * garbage collector nothing, however long they are held), anything else as it came.
+   */
+  private keepParams(slot: number, params: QueryParams | undefined): void {
+    if (Array.isArray(params) && params.length <= PACKED) {
+      let numbers = true
+      for (let i = 0; i < params.length; i++) if (typeof params[i] !== 'number') numbers = false
+      if (numbers) {
+        const at = slot * PACKED
+        for (let i = 0; i < params.length; i++) this.packedParams[at + i] = params[i] as number
+        this.packedCount[slot] = params.length
+        this.params[slot] = undefined
+        return
+      }
+    }
+    this.packedCount[slot] = NOT_PACKED
+    this.params[slot] = params
   }
 
   /**
