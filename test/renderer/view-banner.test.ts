@@ -108,6 +108,7 @@ describe('the viewed session', () => {
     const { wrapper } = await mountApp()
     expect(wrapper.find('[data-test="view-banner"]').exists()).toBe(false)
     expect(wrapper.get('[data-test="queries-total"]').text()).toContain('10')
+    expect(wrapper.find('.follow.live').exists()).toBe(true)
   })
 
   it('says which session is viewed, and every view fetches it again', async () => {
@@ -123,6 +124,8 @@ describe('the viewed session', () => {
     expect(count(client, 'analysis.summary')).toBeGreaterThan(summaries)
     // Read-only: the live session's Clear is not offered over another session's queries.
     expect(wrapper.find('[data-test="clear-session"]').exists()).toBe(false)
+    // A stored session does not grow: the table does not claim to follow it live.
+    expect(wrapper.find('.follow.live').exists()).toBe(false)
     // Its apps name its queries, not the live session's.
     expect(useConnectionStore().appsById.get('app-1')?.name).toBe('stored-shop')
 
