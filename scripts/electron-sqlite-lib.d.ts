@@ -33,6 +33,8 @@ export type When = 'postinstall' | 'start' | 'manual'
 export interface Decision {
   action: 'skip' | 'current' | 'build'
   reason: string
+  /** For a skip: what happens instead, when it is not "nothing until you run the command". */
+  then?: string
 }
 
 export interface BuildStep {

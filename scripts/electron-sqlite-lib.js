@@ -135,8 +135,8 @@ export function decide(state, { when = 'manual', force = false, display = true }
   if (when === 'postinstall' && !state.electron.binary) {
     return {
       action: 'skip',
-      reason:
-        "Electron's binary is not downloaded yet (it comes with the first `npm start`, which builds this too)",
+      reason: "Electron's binary is not downloaded yet",
+      then: `the first \`npm start\` builds better-sqlite3 for Electron before it opens it (or run \`${RETRY_COMMAND}\` now)`,
     }
   }
   if (when === 'start' && !display) {
@@ -425,7 +425,11 @@ export async function ensureElectronSqlite({
   if (decision.action === 'skip') {
     return {
       status: 'skipped',
-      line: `${prefix} skipped: ${decision.reason}. The desktop app runs without the session library until \`${RETRY_COMMAND}\` builds better-sqlite3 for Electron.`,
+      line:
+        `${prefix} skipped: ${decision.reason}; ` +
+        (decision.then ??
+          `the desktop app runs without the session library until \`${RETRY_COMMAND}\` builds better-sqlite3 for Electron`) +
+        '.',
     }
   }
   if (decision.action === 'current') {

@@ -519,8 +519,9 @@ describe('the script as npm runs it', () => {
     const result = script(root, ['--postinstall'])
     expect(result.status).toBe(0)
     expect(result.stdout.trim().split('\n')).toHaveLength(1)
-    expect(result.stdout).toMatch(
-      /^electron-sqlite: skipped: Electron's binary is not downloaded yet/,
+    expect(result.stdout).toBe(
+      "electron-sqlite: skipped: Electron's binary is not downloaded yet; the first `npm start` " +
+        'builds better-sqlite3 for Electron before it opens it (or run `npm run electron:sqlite` now).\n',
     )
     expect(existsSync(join(root, 'build'))).toBe(false)
   })
