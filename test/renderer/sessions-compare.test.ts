@@ -224,7 +224,7 @@ describe('comparing sessions', () => {
     })
     await flushPromises()
     expect(wrapper.get('[data-test="compare-progress"]').text()).toContain(
-      'reading 2,000 of 8,000 queries (25%)',
+      'analyzing 2,000 of 8,000 queries (25%)',
     )
     fail(new Error('no session session-a in the library'))
     await settle()
