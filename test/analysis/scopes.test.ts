@@ -67,6 +67,24 @@ describe('ScopeTracker', () => {
     expect(reopened).not.toBe(early)
   })
 
+  it('keeps a long context open while it is busy, and closes it once it falls idle', () => {
+    const { scopes, closed, maker } = tracker()
+    const job = scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'job' } }), app())
+    // The job runs a query every second for two minutes, among other requests.
+    for (let second = 0; second < 120; second++) {
+      for (let i = 0; i < 100; i++)
+        scopes.scopeOf(maker.make({ sql: 'x', context: { id: `r${second}-${i}` } }), app())
+      expect(scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'job' } }), app())).toBe(job)
+      maker.wait(1000)
+    }
+    expect(job.open).toBe(true)
+    expect(closed.length).toBeGreaterThan(5000)
+    maker.wait(SCOPE_IDLE_MS * 2)
+    for (let i = 0; i < 5000; i++)
+      scopes.scopeOf(maker.make({ sql: 'x', context: { id: `late-${i}` } }), app())
+    expect(job.open).toBe(false)
+  })
+
   it(`keeps at most ${MAX_OPEN_SCOPES} scopes open, closing the longest idle first`, () => {
     const { scopes, closed, maker } = tracker()
     const total = MAX_OPEN_SCOPES + 5000

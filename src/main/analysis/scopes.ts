@@ -8,8 +8,8 @@
  * per-app "connection".
  *
  * A scope is open while queries may still join it. A context closes once no query has joined
- * it for SCOPE_IDLE_MS of query time, a burst when the next burst on its connection starts
- * (or it too is idle); when more than MAX_OPEN_SCOPES are open, the longest idle close first.
+ * it for SCOPE_IDLE_MS of query time (up to twice that, see `sweep`), a burst when the next
+ * burst on its connection starts (or it too is idle); when more than MAX_OPEN_SCOPES are open, the longest idle close first.
  * Closing lets the detectors drop their per-scope state, which is what bounds their memory.
  */
 import type { AppInfo, QueryRecord } from '../../shared/domain'
@@ -19,12 +19,7 @@ import type { ScopeEntries } from './findings'
 export const SCOPE_IDLE_MS = 30_000
 /** Open scopes kept at most; beyond it the longest idle are closed. */
 export const MAX_OPEN_SCOPES = 20_000
-/**
- * Queries between two sweeps for idle scopes, at least; and at least as many as there are
- * open scopes (unless over MAX_OPEN_SCOPES), so that a sweep costs at most one look at a
- * scope per query however many are open (an app with a context per request has thousands).
- * Scopes then close a little later than SCOPE_IDLE_MS, never earlier.
- */
+/** Queries between two sweeps for idle scopes. */
 const SWEEP_EVERY = 4096
 
 export type ScopeKind = 'context' | 'connection-burst'
@@ -42,6 +37,9 @@ export class Scope {
 
   /** The findings detector's state for this scope while it is open (see findings.ts). */
   entries: ScopeEntries | undefined
+
+  /** When the scope entered the tracker's queue of scopes to look at for idleness. */
+  queuedAt = 0
 
   /** The timeline's lane number for this scope while it holds queries of it (-1: none). */
   lane = -1
@@ -75,6 +73,9 @@ export class ScopeTracker {
   /** The current burst of each connection: appId -> connection id -> scope. */
   private bursts = new Map<string, Map<string, Scope>>()
   private openCount = 0
+  /** Open scopes (and some closed since) in the order they were opened or last found busy. */
+  private queue: Scope[] = []
+  private queueHead = 0
   private sinceSweep = 0
   /** The latest query end seen: the clock idleness is measured on. */
   private now = -Infinity
@@ -93,10 +94,7 @@ export class ScopeTracker {
     const start = query.startTime
     const end = start + query.durationMs
     if (end > this.now) this.now = end
-    const sweepDue =
-      ++this.sinceSweep >= SWEEP_EVERY &&
-      (this.sinceSweep >= this.openCount || this.openCount > MAX_OPEN_SCOPES)
-    if (sweepDue) {
+    if (++this.sinceSweep >= SWEEP_EVERY) {
       this.sinceSweep = 0
       this.sweep()
     }
@@ -109,7 +107,7 @@ export class ScopeTracker {
       if (scope === undefined) {
         scope = new Scope('context', context.id, context.name, app)
         byId.set(context.id, scope)
-        this.opened(scope)
+        this.opened(scope, start)
       }
     } else {
       const connectionId = query.connectionId ?? NO_CONNECTION
@@ -131,7 +129,7 @@ export class ScopeTracker {
           connectionId,
         )
         byConnection.set(connectionId, scope)
-        this.opened(scope)
+        this.opened(scope, start)
       }
     }
     scope.queryCount++
@@ -150,10 +148,14 @@ export class ScopeTracker {
     this.openCount = 0
     this.sinceSweep = 0
     this.now = -Infinity
+    this.queue = []
+    this.queueHead = 0
   }
 
-  private opened(scope: Scope): void {
+  private opened(scope: Scope, at: number): void {
     this.openCount++
+    scope.queuedAt = at
+    this.queue.push(scope)
     this.listener.scopeOpened?.(scope)
   }
 
@@ -179,19 +181,37 @@ export class ScopeTracker {
     return all
   }
 
-  /** Closes idle scopes, then the longest idle ones while too many are open. */
+  /**
+   * Closes idle scopes, then the longest idle ones while too many are open. Only the queue's
+   * head is looked at: the scopes that entered it SCOPE_IDLE_MS ago or more (in opening
+   * order). One still busy goes to the back, to be looked at again SCOPE_IDLE_MS later. So a
+   * sweep costs what it closes, not what is open (an app with a context per request keeps
+   * thousands open); a scope closes once idle for SCOPE_IDLE_MS, or up to twice that when it
+   * was busy at its last look.
+   */
   private sweep(): void {
     const idleBefore = this.now - SCOPE_IDLE_MS
-    let survivors = 0
-    for (const byScopes of [this.contexts, this.bursts]) {
-      for (const scopes of byScopes.values()) {
-        for (const scope of scopes.values()) {
-          if (scope.lastEnd < idleBefore) this.close(scope)
-          else survivors++
+    const queue = this.queue
+    let head = this.queueHead
+    while (head < queue.length) {
+      const scope = queue[head]!
+      if (scope.open) {
+        if (scope.queuedAt >= idleBefore) break
+        if (scope.lastEnd < idleBefore) this.close(scope)
+        else {
+          scope.queuedAt = this.now
+          queue.push(scope)
         }
       }
+      head++
     }
-    if (survivors > MAX_OPEN_SCOPES) {
+    // The looked-at prefix goes once it is most of the array.
+    if (head > 4096 && head > queue.length / 2) {
+      this.queue = queue.slice(head)
+      head = 0
+    }
+    this.queueHead = head
+    if (this.openCount > MAX_OPEN_SCOPES) {
       const open = this.openScopes().sort((a, b) => a.lastEnd - b.lastEnd)
       for (let i = 0; i < open.length - MAX_OPEN_SCOPES; i++) this.close(open[i]!)
     }

@@ -26,8 +26,11 @@ export const DEFAULT_CAPACITY = 200_000
 /** Parameters of up to this many numbers are kept in a typed column. */
 const PACKED = 3
 const NOT_PACKED = -1
-/** Texts, contexts and stacks compared before a map is asked or a copy made (see `sharedText`). */
+/** Texts and contexts compared before a map is asked or a copy made (see `sharedText`). */
 const RECENT = 16
+/** Call-site files whose stacks are kept, and distinct stacks kept per file. */
+const MAX_STACK_FILES = 10_000
+const MAX_STACKS_PER_FILE = 64
 
 export type NewQuery = Omit<QueryRecord, 'id'>
 
@@ -67,14 +70,12 @@ export class LiveSession {
 
   private appIds: string[] = []
   private appIndexById = new Map<string, number>()
-  private readonly texts = new Interner<string>(50_000)
-  private readonly stacks = new Interner<StackFrame[]>(10_000)
+  private readonly texts = new Interner(50_000)
+  private readonly stacksByFile = new Map<string, StackFrame[][]>()
   private readonly recentTexts: (string | undefined)[] = new Array(RECENT).fill(undefined)
   private recentTextNext = 0
   private readonly recentContexts: (QueryContext | undefined)[] = new Array(RECENT).fill(undefined)
   private recentContextNext = 0
-  private readonly recentStacks: (StackFrame[] | undefined)[] = new Array(RECENT).fill(undefined)
-  private recentStackNext = 0
 
   constructor(capacity = DEFAULT_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < 1) {
@@ -225,10 +226,9 @@ export class LiveSession {
     this.appIds = []
     this.appIndexById = new Map()
     this.texts.clear()
-    this.stacks.clear()
+    this.stacksByFile.clear()
     this.recentTexts.fill(undefined)
     this.recentContexts.fill(undefined)
-    this.recentStacks.fill(undefined)
   }
 
   /**
@@ -285,17 +285,23 @@ export class LiveSession {
     return copy
   }
 
-  /** One clean copy of each distinct stack: the recent ones compared, the rest by key. */
+  /**
+   * One clean copy of each distinct stack, found among the kept stacks of its call site's
+   * file (a file issues queries from a few places): comparing frames is cheaper than making
+   * a key of them. Bounded like an Interner: past the limits it starts over.
+   */
   private sharedStack(stack: StackFrame[]): StackFrame[] {
-    const recent = this.recentStacks
-    for (let i = 0; i < RECENT; i++) {
-      const candidate = recent[i]
-      if (candidate !== undefined && sameFrames(candidate, stack)) return candidate
+    const file = stack[0]?.file ?? ''
+    let kept = this.stacksByFile.get(file)
+    if (kept === undefined) {
+      if (this.stacksByFile.size >= MAX_STACK_FILES) this.stacksByFile.clear()
+      this.stacksByFile.set(file, (kept = []))
     }
-    const shared = this.stacks.internWith(stackKey(stack), () => stack.map(copyFrame))
-    recent[this.recentStackNext] = shared
-    this.recentStackNext = (this.recentStackNext + 1) % RECENT
-    return shared
+    for (let i = 0; i < kept.length; i++) if (sameFrames(kept[i]!, stack)) return kept[i]!
+    const copy = stack.map(copyFrame)
+    if (kept.length >= MAX_STACKS_PER_FILE) kept.length = 0
+    kept.push(copy)
+    return copy
   }
 
   private appSlot(appId: string): number {
@@ -364,14 +370,6 @@ function sameFrames(kept: StackFrame[], stack: StackFrame[]): boolean {
     if (a.function !== b.function) return false
   }
   return true
-}
-
-/** Two stacks with this key are the same frames; one shared copy is kept. */
-function stackKey(stack: StackFrame[]): string {
-  let key = ''
-  for (const frame of stack)
-    key += `${frame.file}:${frame.line}:${frame.column}:${frame.function}\n`
-  return key
 }
 
 export function toRow(record: QueryRecord): QueryRow {
