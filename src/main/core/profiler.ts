@@ -126,8 +126,11 @@ export class Profiler implements IngestSink {
       'analysis.settings.get': () => ({ ...this.analyzer.settings }),
       'analysis.settings.set': (settings) => {
         const result = this.setAnalysisSettings(settings)
-        // A viewed stored session or file follows the live one's thresholds (in the background).
-        void this.view.reanalyze()
+        // A viewed stored session or file follows the live one's thresholds (in the background;
+        // a failure leaves its analysis as it was, and must not take the core down).
+        this.view.reanalyze().catch((error: unknown) => {
+          console.warn(`the viewed session could not be analyzed again: ${String(error)}`)
+        })
         return result
       },
       // queries.*, analysis.* and timeline.window answer from the viewed session.
