@@ -138,7 +138,7 @@ describe('comparing sessions', () => {
     expect(queries.text()).toContain('16')
     expect(queries.text()).toContain('−10')
     expect(queries.findAll('td')[2]!.classes()).toContain('better')
-    expect(panel.get('[data-summary="Time in queries"]').text()).toContain('+297')
+    expect(panel.get('[data-summary="Time in queries"]').text()).toContain('+297 ms')
     expect(panel.get('[data-summary="N+1 findings"]').text()).toContain('−2')
 
     const gone = panel.get('[data-findings="disappeared"]')
