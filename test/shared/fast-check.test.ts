@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { isValidQueryEvent } from '../../src/shared/protocol/fast-check'
-import { queryEventSchema } from '../../src/shared/protocol/v1'
+import { isBatchEnvelope, isValidQueryEvent } from '../../src/shared/protocol/fast-check'
+import { batchEnvelopeSchema, queryEventSchema } from '../../src/shared/protocol/v1'
 
 const valid = () => ({
   type: 'query',
@@ -80,5 +80,35 @@ describe('isValidQueryEvent agrees with queryEventSchema', () => {
   it('accepts the valid event and refuses a broken one (the comparison is not vacuous)', () => {
     expect(isValidQueryEvent(valid())).toBe(true)
     expect(isValidQueryEvent({ ...valid(), durationMs: '1' })).toBe(false)
+  })
+})
+
+const envelopes: [string, unknown][] = [
+  ['a batch', { type: 'batch', seq: 3, dropped: 0, events: [{ type: 'query' }, 1] }],
+  ['a batch without seq or dropped', { type: 'batch', events: [] }],
+  ['a batch with an extra key', { type: 'batch', events: [], success: false }],
+  ['a hello', { type: 'hello', events: [] }],
+  ['no events', { type: 'batch', seq: 1 }],
+  ['events as an object', { type: 'batch', events: { 0: 'x' } }],
+  ['a fractional seq', { type: 'batch', seq: 1.5, events: [] }],
+  ['a negative seq', { type: 'batch', seq: -1, events: [] }],
+  ['a string seq', { type: 'batch', seq: '1', events: [] }],
+  ['a seq beyond safe integers', { type: 'batch', seq: 2 ** 60, events: [] }],
+  ['a negative dropped', { type: 'batch', dropped: -2, events: [] }],
+  ['a null dropped', { type: 'batch', dropped: null, events: [] }],
+  ['null', null],
+  ['an array', [{ type: 'batch', events: [] }]],
+]
+
+describe('isBatchEnvelope agrees with batchEnvelopeSchema', () => {
+  for (const [what, message] of envelopes) {
+    it(`for ${what}`, () => {
+      expect(isBatchEnvelope(message)).toBe(batchEnvelopeSchema.safeParse(message).success)
+    })
+  }
+
+  it('accepts a batch and refuses a broken one (the comparison is not vacuous)', () => {
+    expect(isBatchEnvelope({ type: 'batch', events: [] })).toBe(true)
+    expect(isBatchEnvelope({ type: 'batch', seq: -1, events: [] })).toBe(false)
   })
 })

@@ -13,12 +13,13 @@ import {
   agentEventSchema,
   batchEnvelopeSchema,
   helloSchema,
+  type BatchEnvelope,
   type ErrorCode,
   type HelloMessage,
   type ProfilerReply,
   type QueryEvent,
 } from '../../shared/protocol/v1'
-import { isValidQueryEvent } from '../../shared/protocol/fast-check'
+import { isBatchEnvelope, isValidQueryEvent } from '../../shared/protocol/fast-check'
 import type { AppInfo } from '../../shared/domain'
 import type { NewQuery } from '../session/live-session'
 
@@ -85,14 +86,20 @@ export function handleAgentConnection(
         return
       }
       if (type === 'batch') {
-        const envelope = batchEnvelopeSchema.safeParse(parsed)
-        if (!envelope.success) {
-          const events = (parsed as { events?: unknown }).events
-          sink.countRejected(Array.isArray(events) ? events.length : 1)
-          fail('bad-message', `batch: ${describeZodError(envelope.error)}`)
-          return
+        // The fast check for the common case; the schema judges (and explains) the rest.
+        let envelope: BatchEnvelope
+        if (isBatchEnvelope(parsed)) envelope = parsed
+        else {
+          const result = batchEnvelopeSchema.safeParse(parsed)
+          if (!result.success) {
+            const events = (parsed as { events?: unknown }).events
+            sink.countRejected(Array.isArray(events) ? events.length : 1)
+            fail('bad-message', `batch: ${describeZodError(result.error)}`)
+            return
+          }
+          envelope = result.data
         }
-        const { seq, events, dropped } = envelope.data
+        const { seq, events, dropped } = envelope
         if (!app) {
           sink.countRejected(events.length)
           fail('no-hello', 'send a hello before any batch; this batch was discarded', { seq })
