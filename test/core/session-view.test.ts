@@ -274,6 +274,32 @@ describe('session files', () => {
     expect((await store.list()).length).toBe(before)
   })
 
+  it('opens a file whose counters say fewer queries than it holds, or none', async () => {
+    startProfiler()
+    const document = JSON.parse(readFileSync(FIXTURE, 'utf8'))
+    const understated = join(folder.path, 'understated.json')
+    writeFileSync(
+      understated,
+      JSON.stringify({ ...document, counters: { ...document.counters, stored: 3 } }),
+    )
+    // Counters after the queries: unknown when the queries come.
+    const { counters, ...rest } = document
+    const countersLast = join(folder.path, 'counters-last.json')
+    writeFileSync(countersLast, JSON.stringify({ ...rest, counters }))
+    const expected = analyzeSessionFile(await readSessionFile(FIXTURE))
+    for (const path of [understated, countersLast]) {
+      await profiler.loadFile({ action: 'open' }, { path, fileName: 'odd.json' })
+      const page = await profiler.handlers['queries.page']({ offset: 0, limit: 100 })
+      expect(page.rows.map((row) => row.sql)).toEqual(
+        document.queries.map((query: { sql: string }) => query.sql),
+      )
+      expect(page.rows.map((row) => row.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+      expect((await profiler.handlers['analysis.summary']()).findings['n-plus-one']).toBe(
+        expected.summary.findings.nPlusOne,
+      )
+    }
+  })
+
   it('shows the loader’s error for a bad file and changes nothing', async () => {
     startProfiler()
     const opened = await profiler.loadFile(

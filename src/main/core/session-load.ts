@@ -17,7 +17,7 @@ import type { AppInfo, QueryRecord } from '../../shared/domain'
 import type { AnalyzedSession, SessionHealthSnapshot } from '../../shared/session-diff'
 import { Analyzer, unknownApp } from '../analysis/analyzer'
 import { LiveSession } from '../session/live-session'
-import type { SessionFileHeader } from '../session/session-file'
+import { loadSessionFile, type LoadProgress, type SessionFileHeader } from '../session/session-file'
 
 /** Most queries handled between two turns of the event loop... */
 export const LOAD_CHUNK = 2000
@@ -134,26 +134,113 @@ export async function loadSession(
   settings: AnalysisSettings,
   hooks: LoadHooks = {},
 ): Promise<LoadedSession> {
-  const session = new LiveSession(Math.max(1, input.total))
-  const analyzer = newAnalyzer(session, settings)
-  const totals: QueryTotals = { failed: 0, totalQueryMs: 0, maxQueryMs: 0, contexts: 0 }
-  const contexts = new Set<string>()
-  const loaded = new LoadedSession(input.header, session, analyzer, totals)
+  const builder = new SessionBuilder(input.header.apps, input.total, settings)
   await inChunks(input.queries, input.total, hooks, (query) => {
-    if (session.lastId >= session.capacity) {
+    if (builder.full) {
       throw new Error(`the session holds more queries than the ${input.total} it said`)
     }
+    builder.add(query)
+  })
+  return builder.finish(input.header)
+}
+
+/**
+ * Loads a session file straight into memory: each batch the streaming reader validates is
+ * added and analyzed as it comes (the reader gives the event loop a turn between chunks),
+ * so the file's queries are never all held as objects. That needs the count up front, from
+ * the file's `counters` (which writers put before the queries); a file without them, or
+ * with more queries than they say, is buffered and loaded from memory instead. All or
+ * nothing: nothing is returned unless the whole file is valid.
+ */
+export async function loadSessionFileInto(
+  path: string,
+  settings: AnalysisSettings,
+  options: {
+    onRead?: (progress: LoadProgress) => void
+    signal?: AbortSignal
+  } & LoadHooks = {},
+): Promise<LoadedSession> {
+  let builder: SessionBuilder | undefined
+  let buffered: QueryRecord[] | undefined
+  const { header } = await loadSessionFile(path, {
+    signal: options.signal,
+    onProgress: options.onRead,
+    sink: {
+      begin(partial) {
+        const stored = partial.counters?.stored
+        if (stored !== undefined && partial.apps !== undefined) {
+          builder = new SessionBuilder(partial.apps, stored, settings)
+        } else buffered = []
+      },
+      queries(batch) {
+        if (options.isCancelled?.()) throw new LoadCancelledError()
+        for (const query of batch) {
+          if (builder?.full) {
+            // More than the file said: go on from memory (the ones added so far, read back).
+            buffered = [...builder.session.records()]
+            builder = undefined
+          }
+          if (builder) builder.add(query)
+          else buffered!.push(query)
+        }
+      },
+    },
+  })
+  if (builder) return builder.finish(header)
+  const queries = buffered ?? []
+  return loadSession({ header, queries, total: queries.length }, settings, options)
+}
+
+/** Adds queries to a new in-memory session and analyzes each; `finish` when all are in. */
+class SessionBuilder {
+  readonly session: LiveSession
+  private readonly analyzer: Analyzer
+  private readonly totals: QueryTotals = {
+    failed: 0,
+    totalQueryMs: 0,
+    maxQueryMs: 0,
+    contexts: 0,
+  }
+  private readonly contexts = new Set<string>()
+  private readonly apps: Map<string, AppInfo>
+
+  constructor(apps: readonly AppInfo[], capacity: number, settings: AnalysisSettings) {
+    this.session = new LiveSession(Math.max(1, capacity))
+    this.analyzer = newAnalyzer(this.session, settings)
+    this.apps = new Map(apps.map((app) => [app.id, app]))
+  }
+
+  /** Whether another query would evict the first. */
+  get full(): boolean {
+    return this.session.lastId >= this.session.capacity
+  }
+
+  add(query: QueryRecord): void {
     // The record is ours (read from the store or the file for this load): renumber it in place.
-    query.id = session.add(query)
-    analyzer.handleQuery(query, loaded.app(query.appId))
+    query.id = this.session.add(query)
+    let app = this.apps.get(query.appId)
+    if (app === undefined) this.apps.set(query.appId, (app = unknownApp(query.appId)))
+    this.analyzer.handleQuery(query, app)
+    const totals = this.totals
     if (query.error) totals.failed++
     totals.totalQueryMs += query.durationMs
     if (query.durationMs > totals.maxQueryMs) totals.maxQueryMs = query.durationMs
-    if (query.context) contexts.add(query.context.id)
-  })
-  analyzer.finalize()
-  totals.contexts = contexts.size
-  return loaded
+    if (query.context) this.contexts.add(query.context.id)
+  }
+
+  /** Every query is in: every scope is complete. */
+  finish(header: SessionFileHeader): LoadedSession {
+    this.analyzer.finalize()
+    this.totals.contexts = this.contexts.size
+    // Only the header is kept; a whole document's queries would be held twice.
+    const { session, apps, counters, settings, findings, insights, health, metrics } = header
+    return new LoadedSession(
+      { session, apps, counters, settings, findings, insights, health, metrics },
+      this.session,
+      this.analyzer,
+      this.totals,
+    )
+  }
 }
 
 function newAnalyzer(session: LiveSession, settings: AnalysisSettings): Analyzer {

@@ -30,11 +30,12 @@ import type { AnalyzedSession, SessionDiff } from '../../shared/session-diff'
 import type { Analyzer } from '../analysis/analyzer'
 import { compareSessions } from '../report/diff'
 import { toRow, type LiveSession } from '../session/live-session'
-import { readSessionFile, SessionFileError, type SessionDocument } from '../session/session-file'
+import { SessionFileError } from '../session/session-file'
 import type { SessionStore } from '../store/session-store'
 import {
   LoadCancelledError,
   loadSession,
+  loadSessionFileInto,
   type LoadedSession,
   type SessionInput,
 } from './session-load'
@@ -165,16 +166,13 @@ export class SessionView {
       }
     }
     const { generation, isCancelled, signal } = this.beginLoad()
-    const document = await readFile(file, { onProgress: this.readProgress('open'), signal })
-    if (isCancelled()) throw new LoadCancelledError()
-    // The header alone is kept: the queries live on in the loaded copy, not twice.
-    const { queries, format, version, ...header } = document
-    void format
-    void version
-    const loaded = await loadSession(
-      { header, queries, total: queries.length },
-      this.host.settings(),
-      { onProgress: this.progress('open', 'analyzing', 'queries'), isCancelled },
+    const loaded = await namedAs(file, () =>
+      loadSessionFileInto(file.path, this.host.settings(), {
+        onRead: this.readProgress('open'),
+        onProgress: this.progress('open', 'analyzing', 'queries'),
+        signal,
+        isCancelled,
+      }),
     )
     const viewed = await this.show(generation, loaded, { kind: 'file', fileName: file.fileName })
     return { kind: 'opened', viewed }
@@ -327,14 +325,6 @@ export function findingWithQueries(
     if (record) queries.push(toRow(record))
   }
   return { ...finding, queries }
-}
-
-/** Reads a whole session file into memory. */
-function readFile(
-  file: SessionFileSource,
-  options: Parameters<typeof readSessionFile>[1],
-): Promise<SessionDocument> {
-  return namedAs(file, () => readSessionFile(file.path, options))
 }
 
 /**
