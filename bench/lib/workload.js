@@ -132,7 +132,7 @@ export function batchMessage(seq, eventsJson) {
 
 // --- An app serving requests: the ingest and analysis benchmarks' workload ------------------
 
-/** When the workload's clock starts: a multiple of 100 s (see `ingestPool`). */
+/** When the workload's clock starts: a multiple of 10 s (see `ingestPool`). */
 export const WORKLOAD_START = Date.UTC(2025, 10, 26, 9, 0, 0)
 /** Requests in flight at once: their queries interleave in the stream, as in a real server. */
 const CONCURRENT_REQUESTS = 4
@@ -427,7 +427,7 @@ export function toQueryRecord(query, id, appId) {
 }
 
 /** Time between two passes over the ingest pool, and the digits it moves (see below). */
-const CYCLE_MS = 100_000
+const CYCLE_MS = 10_000
 const TIME_HIGH = String(WORKLOAD_START / CYCLE_MS)
 const TIME_HOLE = `"startTime":${TIME_HIGH}`
 const CONTEXT_HOLE = '"context":{"id":"'
@@ -436,8 +436,9 @@ const CONTEXT_HOLE = '"context":{"id":"'
  * The ingest sender's batches: `batchCount` distinct batches of `batchSize` events of
  * `appRequests(seed)`, serialised once, and `message(index)` for the `index`-th message of a
  * run of any length. Past the pool, the batches come round again as a later pass of the same
- * app: 100 s later (after a pause longer than any scope stays open) and with context ids of
- * their own, so every request's context is still new and never seen again. So that this
+ * app: 10 s later (the pool spans about 6 s of the app's time, so its clock runs on with a
+ * short pause, and contexts keep closing as they would) and with context ids of their own,
+ * so every request's context is still new and never seen again. So that this
  * costs the sender no JSON work, each batch is kept as text cut at every `startTime`'s high
  * digits and every context id's start, and a pass fills those holes with its own.
  */
@@ -455,7 +456,7 @@ export function ingestPool(batchCount, batchSize, seed) {
     templates.push(template(JSON.stringify(events)))
   }
   if (first < WORKLOAD_START || last - WORKLOAD_START >= CYCLE_MS) {
-    throw new Error('the ingest pool spans more than 100 s of queries: make it smaller')
+    throw new Error('the ingest pool spans more than 10 s of queries: make it smaller')
   }
   return {
     size: templates.length,
