@@ -8,7 +8,7 @@
  * by (dialect, text) in a bounded cache and the lexer allocates little.
  */
 import { type Dialect, dialectFor, rulesFor } from './dialect'
-import { MAX_LITERALS, Shape, normalise, textId } from './normalise'
+import { FingerprintResult, MAX_LITERALS, normalise, textId } from './normalise'
 
 export { dialectFor, type Dialect }
 
@@ -96,7 +96,7 @@ function compute(text: string, dialect: Dialect): Fingerprint {
     // The lexer has no known way to throw; if it ever does, the query still gets a shape:
     // its text with whitespace collapsed, which merges only identical queries.
     const shape = text.replace(/\s+/g, ' ').trim()
-    return new Shape(textId(shape), shape, 'other', 0, 0, [], 0, false)
+    return new FingerprintResult(textId(shape), shape, 'other', 0, 0, [], 0, false)
   }
 }
 

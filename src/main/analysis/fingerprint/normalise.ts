@@ -46,7 +46,7 @@ export interface NormalisedQuery {
  * ~2 µs more each in garbage collection, in about one process in four. Constructed objects
  * are not pretenured that way.
  */
-export class Shape implements NormalisedQuery {
+export class FingerprintResult implements NormalisedQuery {
   constructor(
     readonly id: string,
     readonly text: string,
@@ -284,7 +284,7 @@ class Normaliser {
     const literals =
       this.literalCount === 0 ? EMPTY_LITERALS : this.literals.slice(0, this.literalCount)
     const text = this.render()
-    return new Shape(
+    return new FingerprintResult(
       this.id,
       text,
       STATEMENTS[statement]!,
