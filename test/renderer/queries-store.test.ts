@@ -333,6 +333,42 @@ describe('the queries store', () => {
     expect(store.detailOpen).toBe(false)
   })
 
+  it('starts over on the viewed session when another is viewed, dropping replies about the last', async () => {
+    const { client, store, setRows } = storeOver(500)
+    store.setVisibleRange(0, 40)
+    await flushPromises()
+    store.select(2)
+    store.openDetail()
+    await flushPromises()
+    const stale = deferred<QueryPage>()
+    client.handlers['queries.page'] = () => stale.promise
+    client.emit('queries.changed', { total: 500, lastId: 500 })
+
+    // Another session is viewed while that refetch is in flight.
+    setRows(30)
+    client.handlers['queries.page'] = syntheticPages(() => 30)
+    client.emit('view.changed', {
+      kind: 'stored',
+      id: 'session-a',
+      name: 'Checkout flow',
+      startedAt: 0,
+      endedAt: 1,
+      queries: 30,
+      apps: [],
+    })
+    await flushPromises()
+    expect(store.total).toBe(30)
+    expect(store.selectedId).toBeNull()
+    expect(store.detailOpen).toBe(false)
+
+    stale.resolve({ total: 500, offset: 0, rows: [{ ...syntheticRow(0), sql: 'STALE' }] })
+    await flushPromises()
+    expect(store.total).toBe(30)
+    expect(store.rowAt(0)?.sql).not.toBe('STALE')
+    expect(store.rowAt(29)).toBeDefined()
+    expect(store.rowAt(30)).toBeUndefined()
+  })
+
   it('refetches what it shows after the line to the core comes back', async () => {
     const { client, store } = storeOver(500)
     store.setVisibleRange(0, 40)
