@@ -26,6 +26,11 @@ export interface AnalysisSettings {
   outlierMinMs: number
   /** Queries without a context: a pause longer than this on a connection ends its burst. */
   burstGapMs: number
+  /**
+   * Contexts a small N+1 (2 or more values, under `nPlusOneThreshold`) of one shape must
+   * appear in to be reported as a recurring insight.
+   */
+  recurringMinContexts: number
 }
 
 export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = {
@@ -36,6 +41,7 @@ export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = {
   outlierFactor: 10,
   outlierMinMs: 5,
   burstGapMs: 100,
+  recurringMinContexts: 3,
 }
 
 /** Statistics of one query shape. */

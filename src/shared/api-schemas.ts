@@ -34,6 +34,7 @@ export const analysisSettingsSchema = z
     outlierFactor: z.number().min(1).max(1e6),
     outlierMinMs: z.number().nonnegative().max(1e9),
     burstGapMs: positive,
+    recurringMinContexts: z.number().int().min(2).max(1_000_000),
   })
   .partial()
   .strict()

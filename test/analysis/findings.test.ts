@@ -282,11 +282,21 @@ describe('recurring small N+1s', () => {
     expect(insights[0]!.totalMs).toBeCloseTo(4.5, 6)
   })
 
-  it('needs 3 contexts: a small loop in two is not an insight', () => {
+  it('needs 3 contexts by default: a small loop in two is not an insight', () => {
     for (const request of ['r1', 'r2']) {
       for (const id of [1, 2, 3]) harness.run(product, { params: [id], context: context(request) })
     }
     expect(detector.data().insights).toEqual([])
+    expect(detector.summary().insights).toBe(0)
+  })
+
+  it('takes the number of contexts from recurringMinContexts', () => {
+    setUp({ recurringMinContexts: 2 })
+    for (const request of ['r1', 'r2']) {
+      for (const id of [1, 2]) harness.run(product, { params: [id], context: context(request) })
+    }
+    expect(detector.data().insights).toMatchObject([{ contexts: 2, medianRepeats: 2 }])
+    expect(detector.summary().insights).toBe(1)
   })
 
   it('stops counting a context for the insight once its loop reaches the threshold', () => {

@@ -47,6 +47,7 @@ async function mountApp(options: { total: number; apps?: boolean }) {
       outlierFactor: 10,
       outlierMinMs: 5,
       burstGapMs: 100,
+      recurringMinContexts: 3,
     }),
     'analysis.fingerprints': ({ offset }) => ({ total: 0, offset, rows: [] }),
     'analysis.slow': ({ offset }) => ({ total: 0, offset, rows: [] }),

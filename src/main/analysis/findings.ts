@@ -11,7 +11,7 @@
  *   in one scope.
  * - Write loop: single-row INSERT / UPDATE / DELETE of one shape at least
  *   `writeLoopThreshold` times in one scope (multi-row VALUES and IN lists do not count).
- * - A small N+1 (2 or more values, under the threshold) seen in RECURRING_MIN_SCOPES scopes
+ * - A small N+1 (2 or more values, under the threshold) seen in `recurringMinContexts` scopes
  *   or more is a recurring insight for that shape, not a finding.
  *
  * Per scope the detector keeps one entry per shape, in the arrays of a `ScopeEntries` the
@@ -51,8 +51,6 @@ const MAX_GROUP_VALUES = 256
 const MAX_GROUPS_PER_SCOPE = 1000
 /** Findings kept; past it the oldest go (and are counted). */
 export const MAX_FINDINGS = 5000
-/** Scopes a small N+1 must appear in to be reported as recurring. */
-export const RECURRING_MIN_SCOPES = 3
 
 /** What the timeline is told: this query belongs to a finding of this kind. */
 export interface FindingMarks {
@@ -502,7 +500,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   summary(): { counts: Record<FindingKind, number>; insights: number; dropped: number } {
     let insights = 0
     for (const insight of this.insights.values())
-      if (insight.scopes >= RECURRING_MIN_SCOPES) insights++
+      if (insight.scopes >= this.settings.recurringMinContexts) insights++
     return { counts: { ...this.counts }, insights, dropped: this.droppedFindings }
   }
 
@@ -667,7 +665,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   private recurringInsights(): RecurringInsight[] {
     const insights: RecurringInsight[] = []
     for (const insight of this.insights.values()) {
-      if (insight.scopes < RECURRING_MIN_SCOPES) continue
+      if (insight.scopes < this.settings.recurringMinContexts) continue
       insights.push({
         kind: 'recurring-n-plus-one',
         fingerprintId: insight.fingerprintId,
