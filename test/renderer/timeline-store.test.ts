@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises } from '@vue/test-utils'
-import type { TimelineRequest } from '@shared/analysis'
+import type { TimelineRequest, TimelineWindow } from '@shared/analysis'
 import {
   FETCH_DEBOUNCE_MS,
   INITIAL_SPAN_MS,
@@ -284,5 +284,40 @@ describe('the timeline store', () => {
     expect(store.totalLanes).toBe(3)
     expect(store.view).not.toBeNull()
     expect(store.window?.bars.length).toBe(60)
+  })
+
+  it('starts over on the session viewed next, dropping a window asked of the one before', async () => {
+    const { store, client } = await openTimeline(LONG)
+    const { start: oldStart, end: oldEnd } = store.extent!
+    // A window of the old session is in flight when another session is viewed.
+    let answer!: (window: TimelineWindow) => void
+    client.handlers['timeline.window'] = () => new Promise((resolve) => (answer = resolve))
+    store.showRange(oldStart, oldStart + 10_000)
+    await settle(FETCH_DEBOUNCE_MS)
+
+    const next = syntheticTimeline({ ...LONG, lanes: 5, laneGapMs: 100 })
+    const held = answer
+    client.handlers['timeline.window'] = next.handler
+    client.emit('view.changed', {
+      kind: 'stored',
+      id: 'session-a',
+      name: 'Checkout flow',
+      startedAt: T0,
+      endedAt: T0 + 1000,
+      queries: 100,
+      apps: [],
+    })
+    held({
+      extent: { start: oldStart, end: oldEnd },
+      totalLanes: 999,
+      laneOffset: 0,
+      lanes: [],
+      bars: [],
+      buckets: [],
+    } as unknown as TimelineWindow)
+    await settle(LIVE_REFRESH_MS)
+    await settle(LIVE_REFRESH_MS)
+    expect(store.extent).toEqual(next.extent())
+    expect(store.totalLanes).toBe(5)
   })
 })
