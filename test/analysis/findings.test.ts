@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { AnalysisSettings, FindingKind } from '../../src/shared/analysis'
-import { FindingsDetector, MAX_GROUP_QUERIES } from '../../src/main/analysis/findings'
+import { FindingsDetector, MAX_FINDINGS, MAX_GROUP_QUERIES } from '../../src/main/analysis/findings'
 import { SCOPE_IDLE_MS, type Scope } from '../../src/main/analysis/scopes'
 import { Harness, app, frame, settings, shape } from './fixtures'
 
@@ -346,6 +346,30 @@ describe('scopes and memory', () => {
     const again = harness.run(user, { params: [1], context: ctx })
     expect(detector.data().findings).toMatchObject([{ kind: 'duplicate', count: 2 }])
     expect(detector.data().findings[0]!.queryIds).toContain(again.id)
+  })
+
+  it(`keeps the newest ${MAX_FINDINGS} findings, counting the dropped ones, and finds new ones right`, () => {
+    const loop = (request: string, first: number) => {
+      const ctx = context(request)
+      const ids: number[] = []
+      for (let i = 0; i < 5; i++)
+        ids.push(harness.run(product, { params: [first + i], context: ctx }).id)
+      return ids
+    }
+    for (let i = 0; i < MAX_FINDINGS + 200; i++) loop(`r${i}`, i)
+    // Their contexts close, so the dropped findings' groups can be reused...
+    harness.maker.wait(SCOPE_IDLE_MS * 2)
+    let lastIds: number[] = []
+    for (let i = 0; i < 1000; i++) lastIds = loop(`late${i}`, 1000 + i)
+    expect(detector.summary()).toMatchObject({
+      counts: { 'n-plus-one': MAX_FINDINGS },
+      dropped: 1200,
+    })
+    // ...and a group made from a reused one starts empty.
+    const last = detector.finding('n-plus-one:product:late999')!
+    expect(last).toMatchObject({ count: 5, scope: { id: 'late999' } })
+    expect(last.queryIds).toEqual(lastIds)
+    expect(detector.finding('n-plus-one:product:r0')).toBeUndefined()
   })
 
   it('groups queries without a context by connection: a pause over burstGapMs splits them', () => {

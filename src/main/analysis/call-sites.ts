@@ -10,15 +10,12 @@ import type { StackFrame } from '../../shared/domain'
 const MAX_CALL_SITES = 16
 const MAX_SAMPLES = 4096
 
-interface Counted {
-  frame: StackFrame
-  count: number
-}
-
 export class CallSites {
-  private readonly byPlace = new Map<string, Counted>()
+  /** The places counted, in the order first seen, and how often each was seen. */
+  private readonly frames: StackFrame[] = []
+  private readonly counts: number[] = []
   /** The place counted last: a loop reports the same one again and again. */
-  private last: Counted | undefined
+  private last = -1
   private samples = 0
 
   add(stack: StackFrame[] | undefined): void {
@@ -26,45 +23,41 @@ export class CallSites {
     const frame = stack[0]
     if (frame === undefined) return
     this.samples++
-    const last = this.last
-    if (
-      last !== undefined &&
-      last.frame.line === frame.line &&
-      last.frame.column === frame.column &&
-      last.frame.file === frame.file
-    ) {
-      last.count++
-      return
+    // A few places at most: found by comparing, not by a key made for a map.
+    let place = this.last >= 0 && samePlace(this.frames[this.last]!, frame) ? this.last : -1
+    for (let i = 0; place < 0 && i < this.frames.length; i++)
+      if (samePlace(this.frames[i]!, frame)) place = i
+    if (place >= 0) this.counts[place]!++
+    else if (this.frames.length < MAX_CALL_SITES) {
+      place = this.frames.length
+      this.frames.push(copyFrame(frame))
+      this.counts.push(1)
     }
-    const place = `${frame.file}:${frame.line}:${frame.column}`
-    let counted = this.byPlace.get(place)
-    if (counted !== undefined) counted.count++
-    else if (this.byPlace.size < MAX_CALL_SITES) {
-      counted = { frame: copyFrame(frame), count: 1 }
-      this.byPlace.set(place, counted)
-    }
-    this.last = counted
+    this.last = place
   }
 
   get size(): number {
-    return this.byPlace.size
+    return this.frames.length
   }
 
   /** The places, most frequent first (first seen first among equals). */
   top(limit = MAX_CALL_SITES): StackFrame[] {
-    return [...this.byPlace.values()]
-      .sort((a, b) => b.count - a.count)
-      .slice(0, limit)
-      .map((counted) => counted.frame)
+    const order = this.frames.map((_, i) => i)
+    order.sort((a, b) => this.counts[b]! - this.counts[a]! || a - b)
+    return order.slice(0, limit).map((i) => this.frames[i]!)
   }
 
   /** The most frequent place, if any. */
   first(): StackFrame | undefined {
-    let best: Counted | undefined
-    for (const counted of this.byPlace.values())
-      if (!best || counted.count > best.count) best = counted
-    return best?.frame
+    let best = -1
+    for (let i = 0; i < this.counts.length; i++)
+      if (best < 0 || this.counts[i]! > this.counts[best]!) best = i
+    return best < 0 ? undefined : this.frames[best]
   }
+}
+
+function samePlace(a: StackFrame, b: StackFrame): boolean {
+  return a.line === b.line && a.column === b.column && a.file === b.file
 }
 
 /** A clean copy: agents' frames arrive as parsed JSON, extra keys and all. */

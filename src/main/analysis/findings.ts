@@ -60,7 +60,7 @@ export interface FindingMarks {
 /** Queries looked back through to mark the earlier ones of a new duplicate on the timeline. */
 const MARK_SCAN = 32
 /** Queries of a group whose values are counted by a scan of the group; past this, by a table. */
-const LINEAR_VALUES = 16
+const LINEAR_VALUES = 32
 /** Shapes per scope searched one by one; past this many, by a map. */
 const LINEAR_GROUPS = 16
 
@@ -180,11 +180,9 @@ export class Repeats {
     return this
   }
 
-  /** Whether a finding holds this group (then it is never reused). */
+  /** Whether a kept finding holds this group (then it is not reused). */
   get held(): boolean {
-    return (
-      this.nPlusOne !== undefined || this.duplicate !== undefined || this.writeLoop !== undefined
-    )
+    return isKept(this.nPlusOne) || isKept(this.duplicate) || isKept(this.writeLoop)
   }
 
   /** Whether it is small enough to be worth reusing. */
@@ -316,6 +314,10 @@ export class Repeats {
   }
 }
 
+function isKept(record: FindingRecord | undefined): boolean {
+  return record !== undefined && !record.dropped
+}
+
 class FindingRecord {
   dropped = false
   sourceQueryId: number | undefined
@@ -343,7 +345,7 @@ interface InsightAggregate {
 export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   private findings = new Map<string, FindingRecord>()
   /** Findings in creation order from `oldest` on: the next to drop when over the cap. */
-  private created: FindingRecord[] = []
+  private created: (FindingRecord | undefined)[] = []
   private oldest = 0
   private counts: Record<FindingKind, number> = { 'n-plus-one': 0, duplicate: 0, 'write-loop': 0 }
   private droppedFindings = 0
@@ -465,7 +467,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     for (let i = 0; i < count; i++) {
       const repeats = entries.repeated[i]
       if (repeats !== undefined) {
-        if (repeats.reusable && this.repeatsPool.length < MAX_POOLED) this.repeatsPool.push(repeats)
+        if (repeats.reusable) this.pool(repeats)
         entries.repeated[i] = undefined
       }
       entries.shapes[i] = undefined
@@ -591,7 +593,8 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   private dropOldest(): void {
     // Not the map's first entry: a map keeps deleted entries' slots, and walking past them
     // would make each drop slower than the last.
-    const record = this.created[this.oldest++]!
+    const record = this.created[this.oldest]!
+    this.created[this.oldest++] = undefined
     if (this.oldest > 4096 && this.oldest > this.created.length / 2) {
       this.created = this.created.slice(this.oldest)
       this.oldest = 0
@@ -601,6 +604,13 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     this.droppedFindings++
     // The group keeps the (dropped) record, so the finding is not created again.
     record.dropped = true
+    // Once its scope is over too, nothing reads the group again: it can be reused.
+    const repeats = record.repeats
+    if (repeats.scope.entries === undefined && repeats.reusable) this.pool(repeats)
+  }
+
+  private pool(repeats: Repeats): void {
+    if (this.repeatsPool.length < MAX_POOLED) this.repeatsPool.push(repeats)
   }
 
   /**
