@@ -67,6 +67,21 @@ describe('ScopeTracker', () => {
     expect(reopened).not.toBe(early)
   })
 
+  it('gives the same context object of a closed scope a new scope, and keeps apps apart', () => {
+    const { scopes, maker } = tracker()
+    const context = { id: 'r1', name: 'GET /a' }
+    const first = scopes.scopeOf(maker.make({ sql: 'x', context }), app())
+    expect(scopes.scopeOf(maker.make({ sql: 'x', context }), app())).toBe(first)
+    expect(scopes.scopeOf(maker.make({ sql: 'x', context }), app('app-2'))).not.toBe(first)
+    maker.wait(SCOPE_IDLE_MS * 2)
+    for (let i = 0; i < 5000; i++)
+      scopes.scopeOf(maker.make({ sql: 'x', context: { id: `busy-${i}` } }), app())
+    expect(first.open).toBe(false)
+    const next = scopes.scopeOf(maker.make({ sql: 'x', context }), app())
+    expect(next).not.toBe(first)
+    expect(next.open).toBe(true)
+  })
+
   it('keeps a long context open while it is busy, and closes it once it falls idle', () => {
     const { scopes, closed, maker } = tracker()
     const job = scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'job' } }), app())

@@ -28,13 +28,16 @@ import {
   type TimelineWindow,
 } from '../../shared/analysis'
 import type { AppInfo, QueryRecord } from '../../shared/domain'
-import { dialectFor, fingerprint, type Dialect } from './fingerprint'
+import { dialectFor, fingerprint, type Dialect, type Fingerprint } from './fingerprint'
 import { FindingsDetector } from './findings'
 import type { QueryLookup } from './handler'
 import { ScopeTracker } from './scopes'
 import { SlowAndFailed } from './slow-failed'
 import { Statistics } from './statistics'
 import { Timeline } from './timeline'
+
+/** Texts whose fingerprints are remembered by reference (see `fingerprintOf`). */
+const RECENT_TEXTS = 16
 
 export interface AnalyzerOptions {
   settings?: Partial<AnalysisSettings>
@@ -52,6 +55,12 @@ export class Analyzer {
   readonly timeline: Timeline
   private readonly scopes: ScopeTracker
   private dialects = new Map<string, Dialect>()
+  private readonly recentTexts: (string | undefined)[] = new Array(RECENT_TEXTS).fill(undefined)
+  private readonly recentApps: (AppInfo | undefined)[] = new Array(RECENT_TEXTS).fill(undefined)
+  private readonly recentShapes: (Fingerprint | undefined)[] = new Array(RECENT_TEXTS).fill(
+    undefined,
+  )
+  private recentNext = 0
   private analyzed = 0
 
   constructor(options: AnalyzerOptions) {
@@ -67,15 +76,35 @@ export class Analyzer {
 
   /** Analyzes one query (ids must grow from one call to the next). */
   handleQuery(query: QueryRecord, app: AppInfo): void {
-    let dialect = this.dialects.get(app.id)
-    if (dialect === undefined) this.dialects.set(app.id, (dialect = dialectFor(app.dbSystem)))
-    const fp = fingerprint(query.sql, dialect)
+    const fp = this.fingerprintOf(query.sql, app)
     const scope = this.scopes.scopeOf(query, app)
     this.analyzed++
     this.timeline.handleQuery(query, app, fp, scope)
     this.statistics.handleQuery(query, app, fp)
     this.slowAndFailed.handleQuery(query, app, fp)
     this.findings.handleQuery(query, app, fp, scope)
+  }
+
+  /**
+   * The query's fingerprint. The live session hands every query of one statement the same
+   * text object, so the texts fingerprinted last are looked for by reference first (a few
+   * pointer comparisons instead of the fingerprint cache's map lookups); their app is
+   * compared too, as the dialect is the app's.
+   */
+  private fingerprintOf(sql: string, app: AppInfo): Fingerprint {
+    const texts = this.recentTexts
+    for (let i = 0; i < RECENT_TEXTS; i++) {
+      if (texts[i] === sql && this.recentApps[i] === app) return this.recentShapes[i]!
+    }
+    let dialect = this.dialects.get(app.id)
+    if (dialect === undefined) this.dialects.set(app.id, (dialect = dialectFor(app.dbSystem)))
+    const fp = fingerprint(sql, dialect)
+    const at = this.recentNext
+    texts[at] = sql
+    this.recentApps[at] = app
+    this.recentShapes[at] = fp
+    this.recentNext = (at + 1) % RECENT_TEXTS
+    return fp
   }
 
   /** No more queries will come (a loaded session): every scope is complete. */
@@ -95,6 +124,9 @@ export class Analyzer {
     this.slowAndFailed.reset()
     this.findings.reset()
     this.dialects = new Map()
+    this.recentTexts.fill(undefined)
+    this.recentApps.fill(undefined)
+    this.recentShapes.fill(undefined)
     this.analyzed = 0
   }
 

@@ -12,13 +12,15 @@
  * burst on its connection starts (or it too is idle); when more than MAX_OPEN_SCOPES are open, the longest idle close first.
  * Closing lets the detectors drop their per-scope state, which is what bounds their memory.
  */
-import type { AppInfo, QueryRecord } from '../../shared/domain'
+import type { AppInfo, QueryContext, QueryRecord } from '../../shared/domain'
 import type { ScopeEntries } from './findings'
 
 /** Query time (ms) without a new query after which a context is taken as finished. */
 export const SCOPE_IDLE_MS = 30_000
 /** Open scopes kept at most; beyond it the longest idle are closed. */
 export const MAX_OPEN_SCOPES = 20_000
+/** Context objects whose scopes are remembered by reference (see `recentScope`). */
+const RECENT_CONTEXTS = 8
 /** Queries between two sweeps for idle scopes. */
 const SWEEP_EVERY = 4096
 
@@ -76,6 +78,12 @@ export class ScopeTracker {
   /** Open scopes (and some closed since) in the order they were opened or last found busy. */
   private queue: Scope[] = []
   private queueHead = 0
+  /** Context objects seen lately and their scopes (see `recentScope`). */
+  private readonly recentContexts: (QueryContext | undefined)[] = new Array(RECENT_CONTEXTS).fill(
+    undefined,
+  )
+  private readonly recentScopes: (Scope | undefined)[] = new Array(RECENT_CONTEXTS).fill(undefined)
+  private recentNext = 0
   private sinceSweep = 0
   /** The latest query end seen: the clock idleness is measured on. */
   private now = -Infinity
@@ -101,13 +109,20 @@ export class ScopeTracker {
     const context = query.context
     let scope: Scope | undefined
     if (context !== undefined) {
-      let byId = this.contexts.get(app.id)
-      if (byId === undefined) this.contexts.set(app.id, (byId = new Map()))
-      scope = byId.get(context.id)
+      scope = this.recentScope(context, app)
       if (scope === undefined) {
-        scope = new Scope('context', context.id, context.name, app)
-        byId.set(context.id, scope)
-        this.opened(scope, start)
+        let byId = this.contexts.get(app.id)
+        if (byId === undefined) this.contexts.set(app.id, (byId = new Map()))
+        scope = byId.get(context.id)
+        if (scope === undefined) {
+          scope = new Scope('context', context.id, context.name, app)
+          byId.set(context.id, scope)
+          this.opened(scope, start)
+        }
+        const at = this.recentNext
+        this.recentContexts[at] = context
+        this.recentScopes[at] = scope
+        this.recentNext = (at + 1) % RECENT_CONTEXTS
       }
     } else {
       const connectionId = query.connectionId ?? NO_CONNECTION
@@ -137,6 +152,21 @@ export class ScopeTracker {
     return scope
   }
 
+  /**
+   * The open scope of a context object seen lately. The live session hands the queries of one
+   * request the same context object, so a few pointer comparisons find its scope without
+   * the two map lookups.
+   */
+  private recentScope(context: QueryContext, app: AppInfo): Scope | undefined {
+    const contexts = this.recentContexts
+    for (let i = 0; i < RECENT_CONTEXTS; i++) {
+      if (contexts[i] !== context) continue
+      const scope = this.recentScopes[i]!
+      if (scope.open && scope.app === app) return scope
+    }
+    return undefined
+  }
+
   /** Closes every open scope (a loaded session is complete). */
   closeAll(): void {
     for (const scope of this.openScopes()) this.close(scope)
@@ -150,6 +180,8 @@ export class ScopeTracker {
     this.now = -Infinity
     this.queue = []
     this.queueHead = 0
+    this.recentContexts.fill(undefined)
+    this.recentScopes.fill(undefined)
   }
 
   private opened(scope: Scope, at: number): void {
