@@ -20,7 +20,7 @@ import {
   type QueryEvent,
 } from '../../shared/protocol/v1'
 import { isBatchEnvelope, isValidQueryEvent } from '../../shared/protocol/fast-check'
-import type { AppInfo } from '../../shared/domain'
+import type { AppInfo, QueryRecord } from '../../shared/domain'
 import type { NewQuery } from '../session/live-session'
 
 /** What the connection feeds: the Profiler implements it. */
@@ -175,31 +175,40 @@ export function describeZodError(error: ZodError): string {
     .join('; ')
 }
 
+/**
+ * The record of a query event. Every field is set, `undefined` where the event has none, and
+ * `id` too (the Profiler numbers it): all records then share one hidden class, so the code
+ * that reads them on the ingest path (the live session, each analysis) stays monomorphic
+ * instead of meeting a shape per combination of optional fields.
+ */
 function toNewQuery(appId: string, event: QueryEvent): NewQuery {
   let sql = event['db.query.text']
   if (sql.length > MAX_QUERY_TEXT) sql = sql.slice(0, MAX_QUERY_TEXT) + ' /* truncated */'
-  const query: NewQuery = {
-    appId,
-    sql,
-    startTime: event.startTime,
-    durationMs: event.durationMs,
-  }
-  if (event['db.query.parameters'] !== undefined) query.params = event['db.query.parameters']
-  if (event['db.response.returned_rows'] !== undefined)
-    query.rows = event['db.response.returned_rows']
   // The fast path hands over the parsed JSON: copy the small error object here; the live
   // session keeps one clean copy of each distinct context and stack.
-  const { error, context, stack } = event
-  if (error) {
-    query.error =
-      error.type === undefined
-        ? { message: error.message }
-        : { type: error.type, message: error.message }
-  }
-  if (event.connectionId !== undefined) query.connectionId = String(event.connectionId)
-  if (context) query.context = context
-  if (stack && stack.length > 0) {
-    query.stack = stack.length > MAX_STACK_FRAMES ? stack.slice(0, MAX_STACK_FRAMES) : stack
+  const { error, context, stack, connectionId } = event
+  const query: QueryRecord = {
+    id: 0,
+    appId,
+    sql,
+    params: event['db.query.parameters'],
+    startTime: event.startTime,
+    durationMs: event.durationMs,
+    rows: event['db.response.returned_rows'],
+    error:
+      error === undefined
+        ? undefined
+        : error.type === undefined
+          ? { message: error.message }
+          : { type: error.type, message: error.message },
+    connectionId: connectionId === undefined ? undefined : String(connectionId),
+    context,
+    stack:
+      stack === undefined || stack.length === 0
+        ? undefined
+        : stack.length > MAX_STACK_FRAMES
+          ? stack.slice(0, MAX_STACK_FRAMES)
+          : stack,
   }
   return query
 }
