@@ -19,6 +19,21 @@ describe('CallSites', () => {
     expect(formatFrame(b)).toBe('/app/b.ts:3:?')
   })
 
+  it("counts each of another set's places once, however often that set saw it", () => {
+    const group = new CallSites()
+    const a = { file: '/app/a.ts', line: 1 }
+    const b = { file: '/app/b.ts', line: 2 }
+    for (let i = 0; i < 5; i++) group.add([a])
+    group.add([b])
+    const shape = new CallSites()
+    shape.add([b])
+    shape.addPlaces(group)
+    shape.addPlaces(group)
+    // b: 1 + 1 + 1, a: 1 + 1.
+    expect(shape.top()).toEqual([b, a])
+    expect(shape.size).toBe(2)
+  })
+
   it('stops taking new places past 16, and still counts the known ones', () => {
     const sites = new CallSites()
     for (let line = 1; line <= 20; line++) sites.add([{ file: '/app/x.ts', line }])

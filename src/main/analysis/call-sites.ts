@@ -23,6 +23,10 @@ export class CallSites {
     const frame = stack[0]
     if (frame === undefined) return
     this.samples++
+    this.count(frame)
+  }
+
+  private count(frame: StackFrame): void {
     // A few places at most: found by comparing, not by a key made for a map.
     let place = this.last >= 0 && samePlace(this.frames[this.last]!, frame) ? this.last : -1
     for (let i = 0; place < 0 && i < this.frames.length; i++)
@@ -34,6 +38,15 @@ export class CallSites {
       this.counts.push(1)
     }
     this.last = place
+  }
+
+  /** Counts each place `other` has seen once (a group's places, into its shape's insight). */
+  addPlaces(other: CallSites): void {
+    for (const frame of other.frames) {
+      if (this.samples >= MAX_SAMPLES) return
+      this.samples++
+      this.count(frame)
+    }
   }
 
   get size(): number {

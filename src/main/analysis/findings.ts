@@ -232,6 +232,11 @@ export class Repeats {
     ;(this.callSites ??= new CallSites()).add(stack)
   }
 
+  /** Counts each place this group has seen once, in `into`. */
+  addPlacesTo(into: CallSites): void {
+    if (this.callSites !== undefined) into.addPlaces(this.callSites)
+  }
+
   /** The call sites seen, most frequent first. */
   topCallSites(): StackFrame[] {
     return this.callSites?.top() ?? []
@@ -657,8 +662,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     else decrement(insight.repeats, repeats.insightRepeats)
     repeats.insightRepeats = repeats.distinct
     insight.repeats.set(repeats.distinct, (insight.repeats.get(repeats.distinct) ?? 0) + 1)
-    if (repeats.distinct === 2)
-      for (const frame of repeats.topCallSites()) insight.callSites.add([frame])
+    if (repeats.distinct === 2) repeats.addPlacesTo(insight.callSites)
   }
 
   /** The group grew into a finding: it no longer counts as a small N+1. */
