@@ -14,7 +14,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import type { AnalysisSettings } from '../../shared/analysis'
 import type { AppInfo, QueryRecord } from '../../shared/domain'
-import type { AnalyzedSession, SessionHealthSnapshot } from '../../shared/session-diff'
+import type { AnalyzedSession } from '../../shared/session-diff'
+import { analyzedSession, type QueryTotals } from '../report/report'
 import { Analyzer, unknownApp } from '../analysis/analyzer'
 import { LiveSession } from '../session/live-session'
 import { loadSessionFile, type LoadProgress, type SessionFileHeader } from '../session/session-file'
@@ -47,14 +48,6 @@ export interface LoadHooks {
   isCancelled?: () => boolean
 }
 
-/** Figures of the queries that do not depend on the analysis settings. */
-interface QueryTotals {
-  failed: number
-  totalQueryMs: number
-  maxQueryMs: number
-  contexts: number
-}
-
 /** A session held in memory, with its analysis. What the views read for a viewed session. */
 export class LoadedSession {
   private readonly appsById: Map<string, AppInfo>
@@ -81,37 +74,14 @@ export class LoadedSession {
 
   /** The analysis and totals `compareSessions` takes (as `analyzeSessionFile` makes them). */
   analyzed(): AnalyzedSession {
-    const analyzer = this.analyzer
-    const analysis = analyzer.summary()
-    const { findings, insights } = analyzer.findingsResult()
-    const all = { offset: 0, limit: Number.MAX_SAFE_INTEGER }
-    return {
+    return analyzedSession(this.analyzer, {
       session: this.header.session,
-      settings: { ...analyzer.settings },
-      summary: {
-        queries: this.session.size,
-        failed: this.totals.failed,
-        slow: analysis.slow,
-        apps: this.header.apps.length,
-        totalQueryMs: round(this.totals.totalQueryMs),
-        maxQueryMs: round(this.totals.maxQueryMs),
-        contexts: this.totals.contexts,
-        fingerprints: analysis.fingerprints,
-        findings: {
-          nPlusOne: analysis.findings['n-plus-one'],
-          duplicates: analysis.findings.duplicate,
-          writeLoops: analysis.findings['write-loop'],
-        },
-        insights: analysis.insights,
-        counters: this.header.counters,
-      },
-      fingerprints: analyzer.fingerprintPage({ ...all, sortBy: 'totalMs' }).rows,
-      findings,
-      insights,
-      slowQueries: analyzer.slowPage(all).rows.reverse(),
-      failedQueries: analyzer.failedPage(all).rows.reverse(),
-      health: healthOf(this.header.health),
-    }
+      queries: this.session.size,
+      apps: this.header.apps.length,
+      totals: this.totals,
+      counters: this.header.counters,
+      health: this.header.health,
+    })
   }
 
   /**
@@ -281,14 +251,4 @@ async function inChunks<T>(
     }
   }
   onProgress?.(done, done)
-}
-
-function healthOf(health: unknown): SessionHealthSnapshot {
-  return typeof health === 'object' && health !== null && !Array.isArray(health)
-    ? (health as Record<string, unknown>)
-    : null
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000
 }

@@ -10,9 +10,9 @@
  * - `reportDocument`: the JSON of the chosen sections; `render.ts` writes every format.
  */
 import type { AnalysisSettings } from '../../shared/analysis'
-import type { AppInfo, QueryRecord } from '../../shared/domain'
+import type { AppInfo, QueryRecord, SessionCounters } from '../../shared/domain'
 import type { AnalyzedSession, SessionHealthSnapshot } from '../../shared/session-diff'
-import { analyzeSession } from '../analysis/analyzer'
+import { analyzeSession, type Analyzer } from '../analysis/analyzer'
 import type { SessionFile } from '../session/session-file'
 import type { ReportKind, ReportOptions, ReportSection } from './options'
 
@@ -47,31 +47,67 @@ export function analyzeSessionFile(
   settings: Partial<AnalysisSettings> = {},
 ): AnalyzedSession {
   const analyzer = analyzeSession(session.queries, session.apps, settings)
+  const totals = { failed: 0, totalQueryMs: 0, maxQueryMs: 0, contexts: 0 }
+  const contexts = new Set<string>()
+  for (const query of session.queries) {
+    if (query.error) totals.failed++
+    totals.totalQueryMs += query.durationMs
+    if (query.durationMs > totals.maxQueryMs) totals.maxQueryMs = query.durationMs
+    if (query.context) contexts.add(query.context.id)
+  }
+  totals.contexts = contexts.size
+  return analyzedSession(analyzer, {
+    session: session.session,
+    queries: session.queries.length,
+    apps: session.apps.length,
+    totals,
+    counters: session.counters,
+    health: 'health' in session ? session.health : null,
+  })
+}
+
+/** Figures of a session's queries that do not depend on the analysis settings. */
+export interface QueryTotals {
+  failed: number
+  totalQueryMs: number
+  maxQueryMs: number
+  contexts: number
+}
+
+/** What `analyzedSession` needs of a session besides its finished analysis. */
+export interface AnalyzedSessionSource {
+  session: AnalyzedSession['session']
+  queries: number
+  apps: number
+  totals: QueryTotals
+  counters: SessionCounters
+  /** As the session carries it; anything but an object (files from before health) is none. */
+  health: unknown
+}
+
+/**
+ * A finished analysis with its session's totals: what a report, `diff` and the compare view
+ * read, whether the session came from a file or was loaded into memory.
+ */
+export function analyzedSession(
+  analyzer: Analyzer,
+  source: AnalyzedSessionSource,
+): AnalyzedSession {
   const analysis = analyzer.summary()
   const { findings, insights } = analyzer.findingsResult()
   const all = { offset: 0, limit: Number.MAX_SAFE_INTEGER }
-
-  const contexts = new Set<string>()
-  let failed = 0
-  let totalQueryMs = 0
-  let maxQueryMs = 0
-  for (const query of session.queries) {
-    if (query.error) failed++
-    totalQueryMs += query.durationMs
-    if (query.durationMs > maxQueryMs) maxQueryMs = query.durationMs
-    if (query.context) contexts.add(query.context.id)
-  }
+  const { totals, health } = source
   return {
-    session: session.session,
+    session: source.session,
     settings: { ...analyzer.settings },
     summary: {
-      queries: session.queries.length,
-      failed,
+      queries: source.queries,
+      failed: totals.failed,
       slow: analysis.slow,
-      apps: session.apps.length,
-      totalQueryMs: round(totalQueryMs),
-      maxQueryMs: round(maxQueryMs),
-      contexts: contexts.size,
+      apps: source.apps,
+      totalQueryMs: round(totals.totalQueryMs),
+      maxQueryMs: round(totals.maxQueryMs),
+      contexts: totals.contexts,
       fingerprints: analysis.fingerprints,
       findings: {
         nPlusOne: analysis.findings['n-plus-one'],
@@ -79,14 +115,17 @@ export function analyzeSessionFile(
         writeLoops: analysis.findings['write-loop'],
       },
       insights: analysis.insights,
-      counters: session.counters,
+      counters: source.counters,
     },
     fingerprints: analyzer.fingerprintPage({ ...all, sortBy: 'totalMs' }).rows,
     findings,
     insights,
     slowQueries: analyzer.slowPage(all).rows.reverse(),
     failedQueries: analyzer.failedPage(all).rows.reverse(),
-    health: healthOf(session),
+    health:
+      typeof health === 'object' && health !== null && !Array.isArray(health)
+        ? (health as SessionHealthSnapshot)
+        : null,
   }
 }
 
@@ -232,14 +271,6 @@ export function reportDocument(report: Report, options: ReportOptions): ReportDo
     if (fields.has(key)) Object.assign(document, { [key]: report[key] })
   }
   return document
-}
-
-/** A session file's health, when it carries some (files from before health have none). */
-function healthOf(session: SessionFile): SessionHealthSnapshot {
-  const health: unknown = 'health' in session ? session.health : null
-  return typeof health === 'object' && health !== null && !Array.isArray(health)
-    ? (health as Record<string, unknown>)
-    : null
 }
 
 function round(ms: number): number {
