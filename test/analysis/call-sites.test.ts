@@ -34,6 +34,16 @@ describe('CallSites', () => {
     expect(shape.size).toBe(2)
   })
 
+  it('forgets every place on clear, and counts afresh after', () => {
+    const sites = new CallSites()
+    sites.add([{ file: '/app/a.ts', line: 1 }])
+    sites.add([{ file: '/app/b.ts', line: 2 }])
+    sites.clear()
+    expect([sites.size, sites.top(), sites.first()]).toEqual([0, [], undefined])
+    sites.add([{ file: '/app/c.ts', line: 3 }])
+    expect(sites.top()).toEqual([{ file: '/app/c.ts', line: 3 }])
+  })
+
   it('stops taking new places past 16, and still counts the known ones', () => {
     const sites = new CallSites()
     for (let line = 1; line <= 20; line++) sites.add([{ file: '/app/x.ts', line }])

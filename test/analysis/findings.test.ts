@@ -349,18 +349,20 @@ describe('scopes and memory', () => {
   })
 
   it(`keeps the newest ${MAX_FINDINGS} findings, counting the dropped ones, and finds new ones right`, () => {
-    const loop = (request: string, first: number) => {
+    const loop = (request: string, first: number, line = 1) => {
       const ctx = context(request)
       const ids: number[] = []
-      for (let i = 0; i < 5; i++)
-        ids.push(harness.run(product, { params: [first + i], context: ctx }).id)
+      for (let i = 0; i < 5; i++) {
+        const stack = [frame(line)]
+        ids.push(harness.run(product, { params: [first + i], context: ctx, stack }).id)
+      }
       return ids
     }
     for (let i = 0; i < MAX_FINDINGS + 200; i++) loop(`r${i}`, i)
     // Their contexts close, so the dropped findings' groups can be reused...
     harness.maker.wait(SCOPE_IDLE_MS * 2)
     let lastIds: number[] = []
-    for (let i = 0; i < 1000; i++) lastIds = loop(`late${i}`, 1000 + i)
+    for (let i = 0; i < 1000; i++) lastIds = loop(`late${i}`, 1000 + i, 2)
     expect(detector.summary()).toMatchObject({
       counts: { 'n-plus-one': MAX_FINDINGS },
       dropped: 1200,
@@ -369,6 +371,7 @@ describe('scopes and memory', () => {
     const last = detector.finding('n-plus-one:product:late999')!
     expect(last).toMatchObject({ count: 5, scope: { id: 'late999' } })
     expect(last.queryIds).toEqual(lastIds)
+    expect(last.callSites).toEqual([frame(2)])
     expect(detector.finding('n-plus-one:product:r0')).toBeUndefined()
   })
 

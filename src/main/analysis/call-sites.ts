@@ -11,9 +11,13 @@ const MAX_CALL_SITES = 16
 const MAX_SAMPLES = 4096
 
 export class CallSites {
-  /** The places counted, in the order first seen, and how often each was seen. */
-  private readonly frames: StackFrame[] = []
+  /**
+   * The places counted, in the order first seen, and how often each was seen: the first
+   * `size` of each array (a cleared CallSites keeps the arrays' room for its next use).
+   */
+  private readonly frames: (StackFrame | undefined)[] = []
   private readonly counts: number[] = []
+  private used = 0
   /** The place counted last: a loop reports the same one again and again. */
   private last = -1
   private samples = 0
@@ -29,33 +33,47 @@ export class CallSites {
   private count(frame: StackFrame): void {
     // A few places at most: found by comparing, not by a key made for a map.
     let place = this.last >= 0 && samePlace(this.frames[this.last]!, frame) ? this.last : -1
-    for (let i = 0; place < 0 && i < this.frames.length; i++)
+    for (let i = 0; place < 0 && i < this.used; i++)
       if (samePlace(this.frames[i]!, frame)) place = i
     if (place >= 0) this.counts[place]!++
-    else if (this.frames.length < MAX_CALL_SITES) {
-      place = this.frames.length
-      this.frames.push(copyFrame(frame))
-      this.counts.push(1)
+    else if (this.used < MAX_CALL_SITES) {
+      place = this.used++
+      if (place < this.frames.length) {
+        this.frames[place] = copyFrame(frame)
+        this.counts[place] = 1
+      } else {
+        this.frames.push(copyFrame(frame))
+        this.counts.push(1)
+      }
     }
     this.last = place
   }
 
   /** Counts each place `other` has seen once (a group's places, into its shape's insight). */
   addPlaces(other: CallSites): void {
-    for (const frame of other.frames) {
+    for (let i = 0; i < other.size; i++) {
       if (this.samples >= MAX_SAMPLES) return
       this.samples++
-      this.count(frame)
+      this.count(other.frames[i]!)
     }
   }
 
   get size(): number {
-    return this.frames.length
+    return this.used
+  }
+
+  /** Forgets every place, keeping the arrays' room (a reused group's call sites). */
+  clear(): void {
+    for (let i = 0; i < this.used; i++) this.frames[i] = undefined
+    this.used = 0
+    this.last = -1
+    this.samples = 0
   }
 
   /** The places, most frequent first (first seen first among equals). */
   top(limit = MAX_CALL_SITES): StackFrame[] {
-    const order = this.frames.map((_, i) => i)
+    const order: number[] = []
+    for (let i = 0; i < this.used; i++) order.push(i)
     order.sort((a, b) => this.counts[b]! - this.counts[a]! || a - b)
     return order.slice(0, limit).map((i) => this.frames[i]!)
   }
@@ -63,7 +81,7 @@ export class CallSites {
   /** The most frequent place, if any. */
   first(): StackFrame | undefined {
     let best = -1
-    for (let i = 0; i < this.counts.length; i++)
+    for (let i = 0; i < this.used; i++)
       if (best < 0 || this.counts[i]! > this.counts[best]!) best = i
     return best < 0 ? undefined : this.frames[best]
   }

@@ -171,7 +171,7 @@ export class Repeats {
     this.loopMs = 0
     this.loopEnd = -Infinity
     this.lastStart = -Infinity
-    this.callSites = undefined
+    this.callSites?.clear()
     this.nPlusOne = undefined
     this.duplicate = undefined
     this.writeLoop = undefined
