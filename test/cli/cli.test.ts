@@ -151,10 +151,16 @@ describe('report with analysis options', () => {
 
     const strict = capture()
     const args = ['report', file, '--format', 'json', '--n-plus-one-threshold', '3']
-    expect(await run([...args, '--slow-ms', '1.5'], strict.io)).toBe(0)
+    expect(
+      await run([...args, '--slow-ms', '1.5', '--recurring-min-contexts', '4'], strict.io),
+    ).toBe(0)
     const report = JSON.parse(strict.out.join('\n'))
     expect(report.summary).toMatchObject({ slow: 3, findings: { nPlusOne: 1 } })
-    expect(report.settings).toMatchObject({ nPlusOneThreshold: 3, slowQueryMs: 1.5 })
+    expect(report.settings).toMatchObject({
+      nPlusOneThreshold: 3,
+      slowQueryMs: 1.5,
+      recurringMinContexts: 4,
+    })
     expect(report.findings[0].callSites[0]).toEqual({ file: '/app/cart.ts', line: 12, column: 5 })
 
     const text = capture()
@@ -191,6 +197,11 @@ describe('bad usage and bad input exit with 2 and one line on stderr', () => {
       'a fractional duplicate threshold',
       ['serve', '--duplicate-threshold', '2.5'],
       /--duplicate-threshold must be a whole number/,
+    ],
+    [
+      'a recurring-insight minimum under 2',
+      ['report', 'x.json', '--recurring-min-contexts', '1'],
+      /--recurring-min-contexts must be a whole number from 2/,
     ],
     ['a slow threshold that is not a number', ['serve', '--slow-ms', 'fast'], /--slow-ms must be/],
     [

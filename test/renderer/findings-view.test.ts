@@ -173,11 +173,15 @@ describe('the N+1 view', () => {
     const form = empty.get('[data-test="analysis-settings"]')
     await form.get('input[name="nPlusOneThreshold"]').setValue('3')
     await form.get('input[name="slowQueryMs"]').setValue('250')
+    await form.get('input[name="recurringMinContexts"]').setValue('4')
     await form.trigger('submit')
     await flushPromises()
     const set = client.requests.filter((r) => r.channel === 'analysis.settings.set')
     expect(set).toEqual([
-      { channel: 'analysis.settings.set', args: [{ nPlusOneThreshold: 3, slowQueryMs: 250 }] },
+      {
+        channel: 'analysis.settings.set',
+        args: [{ nPlusOneThreshold: 3, recurringMinContexts: 4, slowQueryMs: 250 }],
+      },
     ])
     expect(empty.text()).toContain('3 times or more')
   })

@@ -72,6 +72,7 @@ Analysis options (defaults in brackets):
   --n-plus-one-threshold N   different values of one SELECT in one context that make an N+1 [${DEFAULT_ANALYSIS_SETTINGS.nPlusOneThreshold}]
   --duplicate-threshold N    identical queries in one context that make a duplicate [${DEFAULT_ANALYSIS_SETTINGS.duplicateThreshold}]
   --write-loop-threshold N   single-row writes of one shape in one context that make a loop [${DEFAULT_ANALYSIS_SETTINGS.writeLoopThreshold}]
+  --recurring-min-contexts N a small N+1 in this many contexts is a recurring insight [${DEFAULT_ANALYSIS_SETTINGS.recurringMinContexts}]
   --slow-ms MS               queries slower than this are slow [${DEFAULT_ANALYSIS_SETTINGS.slowQueryMs}]
   --outlier-factor X         ... and so are those X times over their shape's p95 [${DEFAULT_ANALYSIS_SETTINGS.outlierFactor}]
   --outlier-min-ms MS        ... when at least this slow [${DEFAULT_ANALYSIS_SETTINGS.outlierMinMs}]
@@ -94,6 +95,7 @@ const ANALYSIS_FLAGS = {
   'n-plus-one-threshold': 'nPlusOneThreshold',
   'duplicate-threshold': 'duplicateThreshold',
   'write-loop-threshold': 'writeLoopThreshold',
+  'recurring-min-contexts': 'recurringMinContexts',
   'slow-ms': 'slowQueryMs',
   'outlier-factor': 'outlierFactor',
   'outlier-min-ms': 'outlierMinMs',
@@ -206,13 +208,14 @@ function analysisSettings(values: { [F in AnalysisFlag]?: string }): Partial<Ana
     const value = raw.trim() === '' ? NaN : Number(raw)
     const checked = analysisSettingsSchema.safeParse({ [key]: value })
     if (!Number.isFinite(value) || !checked.success) {
-      const rule = key.endsWith('Threshold')
-        ? 'a whole number from 2 to 1000000'
-        : key === 'outlierFactor'
-          ? 'a number of at least 1'
-          : key === 'outlierMinMs'
-            ? 'a number of milliseconds, 0 or more'
-            : 'a number of milliseconds above 0'
+      const rule =
+        key.endsWith('Threshold') || key === 'recurringMinContexts'
+          ? 'a whole number from 2 to 1000000'
+          : key === 'outlierFactor'
+            ? 'a number of at least 1'
+            : key === 'outlierMinMs'
+              ? 'a number of milliseconds, 0 or more'
+              : 'a number of milliseconds above 0'
       throw new UsageError(`--${flag} must be ${rule}, got "${raw}"`)
     }
     settings[key] = value
