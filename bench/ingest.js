@@ -67,8 +67,10 @@ async function trial(mode, round, config) {
       String(config.batchSize),
       String(SEED),
     ])
-    const { bytesPerEvent } = await sender.next('ready')
-    server.send({ type: 'start' })
+    const { bytesPerEvent, sentEvents } = await sender.next('ready')
+    // Either side is done once it has taken in every batch: the core counts the queries, the
+    // bare server every event (the context ends too).
+    server.send({ type: 'start', expected: mode === 'core' ? config.events : sentEvents })
     await server.next('started')
     sender.send({ type: 'go' })
     const limitMs = 30_000 + (config.events / STUCK_BELOW_EVENTS_PER_SECOND) * 1000

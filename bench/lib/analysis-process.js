@@ -43,11 +43,16 @@ async function main() {
   let cpuUs = 0
   let done = 0
   while (done < total) {
-    const chunk = records.next(Math.min(CHUNK, total - done))
+    const { chunk, ends } = records.next(Math.min(CHUNK, total - done))
     // Only the analysis is timed, not making the records.
     const start = performance.now()
     const cpuAtStart = process.cpuUsage()
-    for (const record of chunk) analyzer.handleQuery(record, app)
+    for (let i = 0; i < chunk.length; i++) {
+      const record = chunk[i]
+      analyzer.handleQuery(record, app)
+      // The request's last query: its agent says its context ended, as the Node agent does.
+      if (ends[i]) analyzer.endContext(app, record.context.id)
+    }
     const cpu = process.cpuUsage(cpuAtStart)
     elapsedMs += performance.now() - start
     cpuUs += cpu.user + cpu.system
@@ -71,8 +76,13 @@ function analysisRecords(seed) {
   const requests = appRequests(seed)
   let id = 0
   return {
+    /** The next `count` records, and whether each ends its request's context. */
     next(count) {
-      return requests.next(count).map((query) => toQueryRecord(query, ++id, 'app-1'))
+      const queries = requests.next(count)
+      return {
+        chunk: queries.map((query) => toQueryRecord(query, ++id, 'app-1')),
+        ends: queries.map((query) => query.endsContext),
+      }
     },
   }
 }

@@ -6,7 +6,8 @@
  * It builds its batches before connecting (`ingestPool` from workload.js: a pool of serialised
  * batches, passed over again with new times and context ids),
  * connects as an agent does (bearer token, no compression, hello then wait for welcome),
- * says `ready` over IPC, and on `go` sends every batch as fast as the socket drains: it keeps
+ * says `ready` over IPC (with the bytes per query, and how many events it will send: its
+ * queries and the context ends among them), and on `go` sends every batch as fast as the socket drains: it keeps
  * at most HIGH_WATER bytes queued in the socket and tops it up from the write callbacks.
  */
 import { Buffer } from 'node:buffer'
@@ -96,7 +97,10 @@ async function main() {
       process.exit(0)
     }
   })
-  process.send({ type: 'ready', bytesPerEvent: bytes / (pool.size * batchSize) })
+  // The batches hold `events` queries and the context ends among them: all of them arrive.
+  let sentEvents = 0
+  for (let i = 0; i < batchCount; i++) sentEvents += pool.eventsIn(i)
+  process.send({ type: 'ready', bytesPerEvent: bytes / (pool.size * batchSize), sentEvents })
 }
 
 main().catch((error) => {

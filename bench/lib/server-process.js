@@ -4,7 +4,9 @@
  * measurement. Forked with `<mode> <events> [capacity]`, where mode is
  * - `core`: the whole pipeline, `startCore` from the build (validation, live session, ...);
  * - `baseline`: a bare `ws` server that only JSON.parses each message (and counts events);
- * and events is how many the `start` clock waits for (0 when nothing is timed here).
+ * and events is how many the `start` clock waits for (0 when nothing is timed here), unless
+ * `start` says (`expected`). The core counts the queries it took in; the bare server every
+ * event of the batches (queries and context ends).
  *
  * Over IPC: it says `listening` (with the URL and token), starts the clock on `start`, says
  * `done` once every event has arrived (with the time taken, its CPU time, and its memory as
@@ -25,7 +27,7 @@ const POLL_MS = 2
 const BENCH_TOKEN = 'bench-token-0123456789abcdef'
 
 const [mode, eventsArg, capacityArg] = process.argv.slice(2)
-const expected = Number(eventsArg)
+const expectedArg = Number(eventsArg)
 
 async function startCoreSide() {
   const { startCore } = await importCore()
@@ -84,11 +86,13 @@ function memory() {
 
 async function main() {
   if (mode !== 'core' && mode !== 'baseline') throw new Error(`unknown mode ${mode}`)
-  if (!Number.isInteger(expected) || expected < 0) throw new Error(`bad event count ${eventsArg}`)
+  if (!Number.isInteger(expectedArg) || expectedArg < 0)
+    throw new Error(`bad event count ${eventsArg}`)
   const side = mode === 'core' ? await startCoreSide() : await startBaselineSide()
 
   process.on('message', async (message) => {
     if (message.type === 'start') {
+      const expected = message.expected ?? expectedArg
       if (expected === 0) throw new Error('nothing to wait for: started with 0 events')
       const startedAt = performance.now()
       const cpuAtStart = process.cpuUsage()

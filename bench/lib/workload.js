@@ -355,7 +355,8 @@ export function appRequests(seed) {
     const at = int(random, inFlight.length)
     const request = inFlight[at]
     const [shapeName, params, rows] = request.queries[request.next++]
-    if (request.next === request.queries.length) inFlight.splice(at, 1)
+    const last = request.next === request.queries.length
+    if (last) inFlight.splice(at, 1)
     clock += random() * 0.5
     const startTime = Math.max(clock, request.readyAt)
     const slow = random() < 0.001
@@ -375,6 +376,9 @@ export function appRequests(seed) {
         ? { type: '57014', message: 'canceling statement due to statement timeout' }
         : undefined,
       stack: undefined,
+      // The request's last query: its context ends as it ends (the Node agent's withContext
+      // says so when the request's function settles).
+      endsContext: last && request.context !== undefined,
     }
     if (failed || durationMs >= 1 || random() < 1 / 256) {
       query.stack = stackFor(shapeName, request.route)
@@ -408,6 +412,15 @@ export function toQueryEvent(query) {
   return event
 }
 
+/** The context-end event after the last query of a request (the Node agent's). */
+export function toContextEndEvent(query) {
+  return {
+    type: 'context-end',
+    context: { id: query.context.id },
+    time: Math.round((query.startTime + query.durationMs) * 1000) / 1000,
+  }
+}
+
 /** A query of `appRequests` as the live session hands it to the analysis. */
 export function toQueryRecord(query, id, appId) {
   const record = {
@@ -429,8 +442,8 @@ export function toQueryRecord(query, id, appId) {
 /** Time between two passes over the ingest pool, and the digits it moves (see below). */
 const CYCLE_MS = 10_000
 const TIME_HIGH = String(WORKLOAD_START / CYCLE_MS)
-const TIME_HOLE = `"startTime":${TIME_HIGH}`
-const CONTEXT_HOLE = '"context":{"id":"'
+/** What a pass moves in the text: start times, context ids, context ends' times. */
+const HOLES = [`"startTime":${TIME_HIGH}`, '"context":{"id":"', `"time":${TIME_HIGH}`]
 
 /**
  * The ingest sender's batches: `batchCount` distinct batches of `batchSize` events of
@@ -447,26 +460,38 @@ export function ingestPool(batchCount, batchSize, seed) {
   const templates = []
   let first = Infinity
   let last = -Infinity
+  let events = 0
   for (let i = 0; i < batchCount; i++) {
-    const events = requests.next(batchSize).map(toQueryEvent)
-    for (const event of events) {
+    const batch = []
+    for (const query of requests.next(batchSize)) {
+      const event = toQueryEvent(query)
+      batch.push(event)
+      if (query.endsContext) batch.push(toContextEndEvent(query))
       first = Math.min(first, event.startTime)
       last = Math.max(last, event.startTime + event.durationMs)
     }
-    templates.push(template(JSON.stringify(events)))
+    events += batch.length
+    templates.push({ ...template(JSON.stringify(batch)), events: batch.length })
   }
   if (first < WORKLOAD_START || last - WORKLOAD_START >= CYCLE_MS) {
     throw new Error('the ingest pool spans more than 10 s of queries: make it smaller')
   }
   return {
     size: templates.length,
+    /** Events in the pool's batches: its queries and the context ends among them. */
+    events,
+    /** Events in the batch message with `seq` = `index`. */
+    eventsIn(index) {
+      return templates[index % templates.length].events
+    },
     /** The batch message with `seq` = `index`. */
     message(index) {
       const cycle = Math.floor(index / templates.length)
       const { parts, holes } = templates[index % templates.length]
       const fills = [
         `"startTime":${Number(TIME_HIGH) + cycle}`,
-        `${CONTEXT_HOLE}${cycle.toString(36)}-`,
+        `${HOLES[1]}${cycle.toString(36)}-`,
+        `"time":${Number(TIME_HIGH) + cycle}`,
       ]
       let events = parts[0]
       for (let i = 0; i < holes.length; i++) events += fills[holes[i]] + parts[i + 1]
@@ -475,20 +500,25 @@ export function ingestPool(batchCount, batchSize, seed) {
   }
 }
 
-/** A batch's JSON cut at its holes: `parts[i]`, hole `holes[i]` (0 time, 1 context), ... */
+/** A batch's JSON cut at its holes: `parts[i]`, hole `holes[i]` (an index in HOLES), ... */
 function template(json) {
   const parts = []
   const holes = []
   let from = 0
   for (;;) {
-    const time = json.indexOf(TIME_HOLE, from)
-    const context = json.indexOf(CONTEXT_HOLE, from)
-    if (time < 0 && context < 0) break
-    const isTime = time >= 0 && (context < 0 || time < context)
-    const at = isTime ? time : context
+    let hole = -1
+    let at = Infinity
+    for (let h = 0; h < HOLES.length; h++) {
+      const found = json.indexOf(HOLES[h], from)
+      if (found >= 0 && found < at) {
+        at = found
+        hole = h
+      }
+    }
+    if (hole < 0) break
     parts.push(json.slice(from, at))
-    holes.push(isTime ? 0 : 1)
-    from = at + (isTime ? TIME_HOLE.length : CONTEXT_HOLE.length)
+    holes.push(hole)
+    from = at + HOLES[hole].length
   }
   parts.push(json.slice(from))
   return { parts, holes }

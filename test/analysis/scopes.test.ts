@@ -109,6 +109,24 @@ describe('ScopeTracker', () => {
     expect(closed[0]!.id).toBe('r0')
   })
 
+  it('closes a context its agent says has ended at once, and opens a new scope for a query after it', () => {
+    const { scopes, closed, maker } = tracker()
+    const context = { id: 'r1', name: 'GET /a' }
+    const ended = scopes.scopeOf(maker.make({ sql: 'x', context }), app('app-1'))
+    const otherApp = scopes.scopeOf(maker.make({ sql: 'x', context }), app('app-2'))
+    scopes.endContext(app('app-1'), 'r1')
+    expect(closed).toEqual([ended])
+    expect([ended.open, otherApp.open, scopes.open]).toEqual([false, true, 1])
+    // The same context object, seen by reference just before: still a new scope.
+    const late = scopes.scopeOf(maker.make({ sql: 'x', context }), app('app-1'))
+    expect(late).not.toBe(ended)
+    expect(late.id).toBe('r1')
+    // An id that is not open (never seen, or ended already) changes nothing.
+    scopes.endContext(app('app-1'), 'never-seen')
+    scopes.endContext(app('app-3'), 'r1')
+    expect(closed).toEqual([ended])
+  })
+
   it('closes everything on closeAll', () => {
     const { scopes, closed, maker } = tracker()
     scopes.scopeOf(maker.make({ sql: 'x', context: { id: 'r1' } }), app())

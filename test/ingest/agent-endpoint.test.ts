@@ -211,6 +211,68 @@ describe('protocol v1', () => {
     await agent.close()
   })
 
+  it('says in its welcome that it takes context ends', async () => {
+    const agent = await connectRawAgent(core.agentUrl, auth())
+    agent.send(hello('features-app'))
+    const welcome = await agent.waitFor((r) => r.type === 'welcome')
+    expect(welcome.features).toEqual(['context-end'])
+    await agent.close()
+  })
+
+  it('closes a context once the batch that ends it is taken in; a later query of it opens a new scope', async () => {
+    const agent = await connectRawAgent(core.agentUrl, auth())
+    agent.send(hello('context-end-app'))
+    await agent.waitFor((r) => r.type === 'welcome')
+    const before = core.profiler.counters()
+    const context = { id: 'req-ended', name: 'GET /cart' }
+    const lookup = (id: number) =>
+      queryEvent('SELECT * FROM product WHERE id = ?', { 'db.query.parameters': [id], context })
+    const end = { type: 'context-end', context: { id: 'req-ended' }, time: 1764145657200 }
+    agent.send({
+      type: 'batch',
+      seq: 1,
+      // A query after the end in the same batch still joins the context.
+      events: [lookup(1), lookup(2), lookup(3), lookup(4), lookup(5), end, lookup(6)],
+    })
+    agent.send({
+      type: 'batch',
+      seq: 2,
+      events: [lookup(7), lookup(8), lookup(9), lookup(10), lookup(11), end],
+    })
+    await eventually(() => core.profiler.counters().received === before.received + 11)
+    const loops = core.profiler.analyzer
+      .findingsResult()
+      .findings.filter((f) => f.kind === 'n-plus-one' && f.scope.id === 'req-ended')
+    expect(loops.map((f) => [f.id.endsWith('#2'), f.count])).toEqual([
+      [false, 6],
+      [true, 5],
+    ])
+    expect(core.profiler.counters().rejected).toBe(before.rejected)
+    await agent.close()
+  })
+
+  it('answers a bad context end with an error naming it, and keeps the events around it', async () => {
+    const agent = await connectRawAgent(core.agentUrl, auth())
+    agent.send(hello('bad-end-app'))
+    await agent.waitFor((r) => r.type === 'welcome')
+    const before = core.profiler.counters()
+    agent.send({
+      type: 'batch',
+      seq: 4,
+      events: [
+        queryEvent('SELECT 1'),
+        { type: 'context-end', context: { id: '' }, time: 1 },
+        queryEvent('SELECT 2'),
+      ],
+    })
+    const error = await agent.waitFor((r) => r.type === 'error')
+    expect(error).toMatchObject({ code: 'bad-event', seq: 4, index: 1 })
+    expect(String(error.message)).toContain('context.id')
+    await eventually(() => core.profiler.counters().received === before.received + 2)
+    expect(core.profiler.counters().rejected).toBe(before.rejected + 1)
+    await agent.close()
+  })
+
   it('answers a message that is not JSON with not-json and stays connected', async () => {
     const agent = await connectRawAgent(core.agentUrl, auth())
     agent.send(hello('garbage-app'))

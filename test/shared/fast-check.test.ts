@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { isBatchEnvelope, isValidQueryEvent } from '../../src/shared/protocol/fast-check'
-import { batchEnvelopeSchema, queryEventSchema } from '../../src/shared/protocol/v1'
+import {
+  isBatchEnvelope,
+  isValidContextEndEvent,
+  isValidQueryEvent,
+} from '../../src/shared/protocol/fast-check'
+import {
+  batchEnvelopeSchema,
+  contextEndEventSchema,
+  queryEventSchema,
+} from '../../src/shared/protocol/v1'
 
 const valid = () => ({
   type: 'query',
@@ -80,6 +88,44 @@ describe('isValidQueryEvent agrees with queryEventSchema', () => {
   it('accepts the valid event and refuses a broken one (the comparison is not vacuous)', () => {
     expect(isValidQueryEvent(valid())).toBe(true)
     expect(isValidQueryEvent({ ...valid(), durationMs: '1' })).toBe(false)
+  })
+})
+
+const validEnd = () => ({
+  type: 'context-end',
+  context: { id: 'req-1' } as unknown,
+  time: 1764145657124.5 as unknown,
+})
+
+const endMutations: [string, (e: Event) => unknown][] = [
+  ['the valid event', (e) => e],
+  ['an unknown extra key', (e) => ({ ...e, extra: true })],
+  ['a context with a name too', (e) => ({ ...e, context: { id: 'a', name: 'GET /' } })],
+  ['a query event', () => valid()],
+  ['null', () => null],
+  ['no context', (e) => ({ ...e, context: undefined })],
+  ['a context as a string', (e) => ({ ...e, context: 'req-1' })],
+  ['a context as an array', (e) => ({ ...e, context: ['req-1'] })],
+  ['a context with an empty id', (e) => ({ ...e, context: { id: '' } })],
+  ['a context id too long', (e) => ({ ...e, context: { id: 'x'.repeat(201) } })],
+  ['a numeric context id', (e) => ({ ...e, context: { id: 7 } })],
+  ['no time', (e) => ({ ...e, time: undefined })],
+  ['a string time', (e) => ({ ...e, time: '1' })],
+  ['a negative time', (e) => ({ ...e, time: -1 })],
+  ['an infinite time', (e) => ({ ...e, time: Infinity })],
+]
+
+describe('isValidContextEndEvent agrees with contextEndEventSchema', () => {
+  for (const [what, mutate] of endMutations) {
+    it(`for ${what}`, () => {
+      const event = mutate(validEnd())
+      expect(isValidContextEndEvent(event)).toBe(contextEndEventSchema.safeParse(event).success)
+    })
+  }
+
+  it('accepts the valid event and refuses a broken one (the comparison is not vacuous)', () => {
+    expect(isValidContextEndEvent(validEnd())).toBe(true)
+    expect(isValidContextEndEvent({ ...validEnd(), time: NaN })).toBe(false)
   })
 })
 

@@ -19,10 +19,12 @@ import { callSiteFrames, captureCallSite, type CapturedCallSite } from './call-s
 import { Connection } from './connection'
 import { currentContext, runInContext, type QueryContext } from './context'
 import {
+  CONTEXT_END_FEATURE,
   MAX_QUERY_TEXT,
   MAX_STACK_FRAMES,
   PROTOCOL_VERSION,
   type BatchMessage,
+  type ContextEndEvent,
   type HelloMessage,
   type NameAndVersion,
   type ProfilerReply,
@@ -112,7 +114,11 @@ export interface AgentStats {
 export interface Agent {
   /** Records one query. Cheap, never throws, never waits. */
   recordQuery(query: QueryRecord): void
-  /** Runs `fn` in a new request or job context (unique id plus `name`) that follows its awaits; returns what `fn` returns. */
+  /**
+   * Runs `fn` in a new request or job context (unique id plus `name`) that follows its awaits;
+   * returns what `fn` returns (for a promise, one that settles the same way once the context
+   * is ended). When `fn` settles the profiler is told the context has ended.
+   */
   withContext<T>(name: string, fn: () => T): T
   /** Records every query a TypeORM DataSource runs, before or after `initialize()`; returns it. */
   instrumentTypeORM<T extends object>(dataSource: T, options?: InstrumentTypeORMOptions): T
@@ -138,6 +144,16 @@ class PendingQuery {
     readonly site: CapturedCallSite | undefined,
   ) {}
 }
+
+/** The end of a context a query was recorded in; made JSON when sent. */
+class PendingContextEnd {
+  constructor(
+    readonly contextId: string,
+    readonly time: number,
+  ) {}
+}
+
+type PendingEvent = PendingQuery | PendingContextEnd
 
 /** Queries at least this slow always get their call site: the capture is noise next to them. */
 const ALWAYS_CAPTURE_FROM_MS = 1
@@ -172,13 +188,15 @@ export class ProfilerAgent implements Agent {
   private ormKnown: boolean
 
   // Queue: live events are queue[head..]; the sent prefix is trimmed now and then.
-  private queue: PendingQuery[] = []
+  private queue: PendingEvent[] = []
   private head = 0
   private sentCount = 0
   private droppedCount = 0
   private profilerErrors = 0
   private seq = 0
   private maxPayload = DEFAULT_MAX_PAYLOAD
+  /** Whether the profiler on this connection said it takes context ends (in its welcome). */
+  private contextEndTaken = false
   private readonly sqlSightings = new Map<unknown, number>()
 
   private timer: NodeJS.Timeout | undefined
@@ -254,7 +272,24 @@ export class ProfilerAgent implements Agent {
     }
   }
 
-  readonly withContext = <T>(name: string, fn: () => T): T => runInContext(name, fn)
+  readonly withContext = <T>(name: string, fn: () => T): T =>
+    runInContext(name, fn, this.contextEnded)
+
+  /**
+   * Queues the end of a context that had queries, when the profiler takes it. Left out when
+   * the queue is half full (its room is for queries) or no profiler that takes it is
+   * connected: the profiler then closes the context once it is idle.
+   */
+  private readonly contextEnded = (context: QueryContext): void => {
+    try {
+      if (this.closed || !this.enabled || !context.recorded || !this.contextEndTaken) return
+      if (this.queue.length - this.head >= this.queueCapacity >> 1) return
+      this.queue.push(new PendingContextEnd(context.id, performance.timeOrigin + performance.now()))
+      this.armBatch()
+    } catch (error) {
+      this.log(`ending a context failed: ${describe(error)}`)
+    }
+  }
 
   readonly instrumentTypeORM = <T extends object>(
     dataSource: T,
@@ -309,7 +344,7 @@ export class ProfilerAgent implements Agent {
     } finally {
       this.closed = true
       // Whatever the profiler never got (it is down) can no longer go: free it, count it.
-      this.droppedCount += this.queued
+      this.droppedCount += queriesIn(this.queue.slice(this.head))
       this.queue = []
       this.head = 0
       this.clearTimers()
@@ -347,6 +382,7 @@ export class ProfilerAgent implements Agent {
       return
     }
     const context = currentContext()
+    if (context !== undefined) context.recorded = true
     this.queue.push(
       new PendingQuery(
         sql,
@@ -361,6 +397,11 @@ export class ProfilerAgent implements Agent {
         site,
       ),
     )
+    this.armBatch()
+  }
+
+  /** Sends a full batch on the next turn, or any batch once the flush interval is up. */
+  private armBatch(): void {
     if (this.queue.length - this.head >= this.batchSize) {
       // A full batch goes out on the next turn, not inside the app's call.
       if (this.immediate === undefined && this.connection?.isOpen) {
@@ -393,6 +434,7 @@ export class ProfilerAgent implements Agent {
 
   private onOpen(): void {
     this.helloSent = false
+    this.contextEndTaken = false
     if (this.ormKnown || this.queued > 0) {
       this.sendHello()
       this.drain()
@@ -439,6 +481,8 @@ export class ProfilerAgent implements Agent {
       if (typeof reply.maxPayload === 'number' && reply.maxPayload > 1024) {
         this.maxPayload = reply.maxPayload
       }
+      this.contextEndTaken =
+        Array.isArray(reply.features) && reply.features.includes(CONTEXT_END_FEATURE)
       this.log(`profiler welcomed us (session ${reply.sessionId})`)
     } else if (reply?.type === 'error') {
       this.profilerErrors++
@@ -468,8 +512,12 @@ export class ProfilerAgent implements Agent {
         const end = Math.min(this.head + count, this.queue.length)
         const events = this.queue.slice(this.head, end)
         const text = this.serializeBatch(events)
+        if (text === null) {
+          this.advance(end)
+          continue
+        }
         if (text === undefined) {
-          this.droppedCount += events.length
+          this.droppedCount += queriesIn(events)
           this.advance(end)
           continue
         }
@@ -479,13 +527,13 @@ export class ProfilerAgent implements Agent {
             continue
           }
           this.log('dropped one event larger than the profiler accepts')
-          this.droppedCount++
+          this.droppedCount += queriesIn(events)
           this.advance(end)
           continue
         }
         if (!connection.send(text, this.onWritten)) return
         this.seq++
-        this.sentCount += events.length
+        this.sentCount += queriesIn(events)
         this.advance(end)
         count = this.batchSize
       }
@@ -534,13 +582,26 @@ export class ProfilerAgent implements Agent {
     }
   }
 
-  private serializeBatch(pending: PendingQuery[]): string | undefined {
-    const events: QueryEvent[] = []
-    for (const query of pending) {
-      const event = toWireEvent(query)
+  /**
+   * The batch message. Context ends go only to a profiler that said it takes them; before its
+   * welcome (or from an older one) they are left out, and it closes those contexts once idle.
+   * Null when nothing is left to send; undefined when the batch cannot be serialised.
+   */
+  private serializeBatch(pending: PendingEvent[]): string | null | undefined {
+    const events: (QueryEvent | ContextEndEvent)[] = []
+    for (const item of pending) {
+      if (item instanceof PendingContextEnd) {
+        if (this.contextEndTaken) {
+          events.push({ type: 'context-end', context: { id: item.contextId }, time: item.time })
+        }
+        continue
+      }
+      const event = toWireEvent(item)
       if (event) events.push(event)
       else this.droppedCount++
     }
+    // Only context ends the profiler does not take: nothing to send.
+    if (events.length === 0) return null
     const batch: BatchMessage = {
       type: 'batch',
       seq: this.seq + 1,
@@ -565,6 +626,13 @@ export class ProfilerAgent implements Agent {
     this.helloTimer = undefined
     this.exitWait = undefined
   }
+}
+
+/** How many of these events are queries (what the counts in `stats()` count). */
+function queriesIn(events: PendingEvent[]): number {
+  let queries = 0
+  for (const event of events) if (event instanceof PendingQuery) queries++
+  return queries
 }
 
 /** The protocol's query event; undefined only if the event cannot be read at all. */

@@ -51,14 +51,33 @@ export interface QueryEvent {
   stack?: StackFrame[]
 }
 
+/** A context has ended; sent only to a profiler whose welcome lists `context-end`. */
+export interface ContextEndEvent {
+  type: 'context-end'
+  context: { id: string }
+  /** When it ended, epoch milliseconds, fractional. */
+  time: number
+}
+
+/** The optional event the welcome's `features` must list before the agent sends it. */
+export const CONTEXT_END_FEATURE = 'context-end'
+
 export interface BatchMessage {
   type: 'batch'
   seq: number
   /** Events this agent dropped so far (cumulative) because its queue was full. */
   dropped: number
-  events: QueryEvent[]
+  events: (QueryEvent | ContextEndEvent)[]
 }
 
 export type ProfilerReply =
-  | { type: 'welcome'; protocol: number; appId: string; sessionId: string; maxPayload: number }
+  | {
+      type: 'welcome'
+      protocol: number
+      appId: string
+      sessionId: string
+      maxPayload: number
+      /** Optional events the profiler takes (older profilers send none). */
+      features?: string[]
+    }
   | { type: 'error'; code: string; message: string; seq?: number; index?: number }

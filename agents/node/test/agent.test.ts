@@ -13,7 +13,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function startProfiler(options: { port?: number; token?: string } = {}) {
+async function startProfiler(options: { port?: number; token?: string; features?: string[] } = {}) {
   const profiler = await RecordingProfiler.start(options)
   cleanups.push(() => profiler.stop())
   return profiler
@@ -226,6 +226,84 @@ describe('the Node agent', () => {
         throw new Error('from the app')
       }),
     ).toThrow('from the app')
+  })
+
+  it('tells a profiler that takes context ends when each context with queries ends, after its queries', async () => {
+    const profiler = await startProfiler({ features: ['context-end'] })
+    const agent = agentFor(profiler.url)
+    await profiler.waitFor(() => profiler.hellos.length === 1)
+    // Context ends are queued once the welcome said the profiler takes them.
+    await delay(50)
+    await agent.withContext('GET /orders', async () => {
+      agent.recordQuery({ sql: 'SELECT 1', durationMs: 0.1 })
+      await delay(5)
+      agent.recordQuery({ sql: 'SELECT 2', durationMs: 0.1 })
+    })
+    agent.withContext('sync job', () => agent.recordQuery({ sql: 'SELECT 3', durationMs: 0.1 }))
+    await agent.withContext('no queries', async () => delay(1))
+    const before = Date.now()
+    await agent.flush()
+    await profiler.waitFor(() => profiler.contextEnds.length === 2 && profiler.events.length === 3)
+    await delay(50)
+
+    const contextOf = (sql: string) =>
+      profiler.events.find((event) => event['db.query.text'] === sql)?.context?.id
+    expect(profiler.contextEnds.map((end) => end.context.id)).toEqual([
+      contextOf('SELECT 2'),
+      contextOf('SELECT 3'),
+    ])
+    // Each end comes after the queries of its context.
+    expect(profiler.contextEnds.map((end) => end.after)).toEqual([2, 3])
+    for (const end of profiler.contextEnds) expect(end.time).toBeLessThanOrEqual(before)
+    expect(profiler.invalid).toEqual([])
+    expect(agent.stats().sent).toBe(3)
+  })
+
+  it('ends a context whose function throws or rejects, and the app still gets the error', async () => {
+    const profiler = await startProfiler({ features: ['context-end'] })
+    const agent = agentFor(profiler.url)
+    await profiler.waitFor(() => profiler.hellos.length === 1)
+    // Context ends are queued once the welcome said the profiler takes them.
+    await delay(50)
+    expect(() =>
+      agent.withContext('throws', () => {
+        agent.recordQuery({ sql: 'SELECT 1', durationMs: 0.1 })
+        throw new Error('sync failure')
+      }),
+    ).toThrow('sync failure')
+    await expect(
+      agent.withContext('rejects', async () => {
+        agent.recordQuery({ sql: 'SELECT 2', durationMs: 0.1 })
+        await delay(1)
+        throw new Error('async failure')
+      }),
+    ).rejects.toThrow('async failure')
+    await agent.flush()
+    await profiler.waitFor(() => profiler.contextEnds.length === 2)
+    expect(new Set(profiler.contextEnds.map((end) => end.context.id))).toEqual(
+      new Set(profiler.events.map((event) => event.context?.id)),
+    )
+  })
+
+  it('sends no context ends to a profiler whose welcome does not list them', async () => {
+    const profiler = await startProfiler()
+    const agent = agentFor(profiler.url)
+    await agent.withContext('GET /a', async () => {
+      agent.recordQuery({ sql: 'SELECT 1', durationMs: 0.1 })
+      await delay(1)
+    })
+    await agent.flush()
+    await profiler.waitFor(() => profiler.events.length === 1)
+    await agent.withContext('GET /b', async () => {
+      agent.recordQuery({ sql: 'SELECT 2', durationMs: 0.1 })
+      await delay(1)
+    })
+    await agent.flush()
+    await profiler.waitFor(() => profiler.events.length === 2)
+    await delay(50)
+    expect(profiler.invalid).toEqual([])
+    expect(profiler.contextEnds).toEqual([])
+    expect(agent.stats()).toMatchObject({ sent: 2, queued: 0, dropped: 0 })
   })
 
   it('sends many queries in few batch messages, numbered in order', async () => {

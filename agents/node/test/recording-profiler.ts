@@ -2,7 +2,9 @@
  * A stand-in profiler for the agent's tests: a real `ws` server on a free port that checks
  * the bearer token, records every message, validates it against the profiler's own
  * protocol schemas (src/shared/protocol/v1.ts) and answers as the profiler does: a welcome
- * after the hello, an error reply for a bad message or event.
+ * after the hello, an error reply for a bad message or event. Its welcome lists the optional
+ * `features` it is started with (none by default, as an older profiler); an optional event
+ * it did not list counts as invalid.
  */
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -10,6 +12,7 @@ import {
   agentEventSchema,
   batchEnvelopeSchema,
   helloSchema,
+  type ContextEndEvent,
   type HelloMessage,
   type QueryEvent,
 } from '../../../src/shared/protocol/v1'
@@ -23,6 +26,8 @@ export interface RecordedBatch {
 export class RecordingProfiler {
   readonly hellos: HelloMessage[] = []
   readonly batches: RecordedBatch[] = []
+  /** Context ends received, with the number of query events received before each. */
+  readonly contextEnds: (ContextEndEvent & { after: number })[] = []
   /** Messages or events the schemas rejected: a test expects none. */
   readonly invalid: string[] = []
   readonly authorizations: (string | undefined)[] = []
@@ -35,9 +40,12 @@ export class RecordingProfiler {
   private constructor(
     private readonly server: WebSocketServer,
     readonly port: number,
+    private readonly features: string[],
   ) {}
 
-  static async start(options: { port?: number; token?: string } = {}): Promise<RecordingProfiler> {
+  static async start(
+    options: { port?: number; token?: string; features?: string[] } = {},
+  ): Promise<RecordingProfiler> {
     const server = new WebSocketServer({
       host: '127.0.0.1',
       port: options.port ?? 0,
@@ -50,7 +58,11 @@ export class RecordingProfiler {
       server.once('listening', resolve)
       server.once('error', reject)
     })
-    const profiler = new RecordingProfiler(server, (server.address() as AddressInfo).port)
+    const profiler = new RecordingProfiler(
+      server,
+      (server.address() as AddressInfo).port,
+      options.features ?? [],
+    )
     server.on('connection', (socket, request) => profiler.accept(socket, request.headers))
     return profiler
   }
@@ -120,6 +132,7 @@ export class RecordingProfiler {
             appId: 'app-1',
             sessionId: 'session-1',
             maxPayload: 16 * 1024 * 1024,
+            features: this.features,
           }),
         )
         return
@@ -130,8 +143,17 @@ export class RecordingProfiler {
         return
       }
       const events: QueryEvent[] = []
+      const before = this.events.length
       envelope.data.events.forEach((event, index) => {
         const checked = agentEventSchema.safeParse(event)
+        if (
+          checked.success &&
+          checked.data.type === 'context-end' &&
+          this.features.includes('context-end')
+        ) {
+          this.contextEnds.push({ ...checked.data, after: before + events.length })
+          return
+        }
         if (!checked.success || checked.data.type !== 'query') {
           this.invalid.push(`event ${index}: ${JSON.stringify(event).slice(0, 300)}`)
           socket.send(

@@ -85,6 +85,19 @@ export class Analyzer {
     this.findings.handleQuery(query, app, fp, scope)
   }
 
+  /** Scopes open now (contexts not yet ended or idle, and the current bursts). */
+  get openScopes(): number {
+    return this.scopes.open
+  }
+
+  /**
+   * The agent says a context has ended: its scope closes now (its findings are final) rather
+   * than once idle. A context not open (never seen, or already closed) is ignored.
+   */
+  endContext(app: AppInfo, contextId: string): void {
+    this.scopes.endContext(app, contextId)
+  }
+
   /**
    * The query's fingerprint. The live session hands every query of one statement the same
    * text object, so the texts fingerprinted last are looked for by reference first (a few

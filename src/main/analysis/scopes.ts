@@ -7,9 +7,10 @@
  * each unit of work as one such burst). Queries without a connection id share one
  * per-app "connection".
  *
- * A scope is open while queries may still join it. A context closes once no query has joined
- * it for SCOPE_IDLE_MS of query time (up to twice that, see `sweep`), a burst when the next
- * burst on its connection starts (or it too is idle); when more than MAX_OPEN_SCOPES are open, the longest idle close first.
+ * A scope is open while queries may still join it. A context closes when its agent says it
+ * has ended (`endContext`), or else once no query has joined it for SCOPE_IDLE_MS of query
+ * time (up to twice that, see `sweep`); a burst when the next burst on its connection starts
+ * (or it too is idle); when more than MAX_OPEN_SCOPES are open, the longest idle close first.
  * Closing lets the detectors drop their per-scope state, which is what bounds their memory.
  */
 import type { AppInfo, QueryContext, QueryRecord } from '../../shared/domain'
@@ -165,6 +166,12 @@ export class ScopeTracker {
       if (scope.open && scope.app === app) return scope
     }
     return undefined
+  }
+
+  /** Closes the scope of a context that has ended (when it is open). */
+  endContext(app: AppInfo, contextId: string): void {
+    const scope = this.contexts.get(app.id)?.get(contextId)
+    if (scope !== undefined) this.close(scope)
   }
 
   /** Closes every open scope (a loaded session is complete). */

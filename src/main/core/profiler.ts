@@ -249,6 +249,10 @@ export class Profiler implements IngestSink {
     this.scheduleStatus()
   }
 
+  endContexts(app: AppInfo, contextIds: string[]): void {
+    for (let i = 0; i < contextIds.length; i++) this.analyzer.endContext(app, contextIds[i]!)
+  }
+
   countRejected(count: number): void {
     this.rejected += count
     this.scheduleStatus()

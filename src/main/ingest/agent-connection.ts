@@ -7,6 +7,7 @@
 import type { WebSocket, RawData } from 'ws'
 import type { ZodError } from 'zod'
 import {
+  FEATURES,
   MAX_QUERY_TEXT,
   MAX_STACK_FRAMES,
   PROTOCOL_VERSION,
@@ -14,12 +15,17 @@ import {
   batchEnvelopeSchema,
   helloSchema,
   type BatchEnvelope,
+  type ContextEndEvent,
   type ErrorCode,
   type HelloMessage,
   type ProfilerReply,
   type QueryEvent,
 } from '../../shared/protocol/v1'
-import { isBatchEnvelope, isValidQueryEvent } from '../../shared/protocol/fast-check'
+import {
+  isBatchEnvelope,
+  isValidContextEndEvent,
+  isValidQueryEvent,
+} from '../../shared/protocol/fast-check'
 import type { AppInfo, QueryRecord } from '../../shared/domain'
 import type { NewQuery } from '../session/live-session'
 
@@ -28,6 +34,8 @@ export interface IngestSink {
   readonly sessionId: string
   registerApp(hello: HelloMessage): AppInfo
   addQueries(app: AppInfo, queries: NewQuery[]): void
+  /** These contexts of the app have ended (their ids, in the order they ended). */
+  endContexts(app: AppInfo, contextIds: string[]): void
   countRejected(count: number): void
   reportAgentDropped(app: AppInfo, droppedSoFar: number): void
   appDisconnected(app: AppInfo): void
@@ -82,6 +90,7 @@ export function handleAgentConnection(
           appId: app.id,
           sessionId: sink.sessionId,
           maxPayload,
+          features: [...FEATURES],
         })
         return
       }
@@ -127,14 +136,23 @@ export function handleAgentConnection(
     // ws closes the socket after an error (e.g. payload over the limit); 'close' follows.
   })
 
+  /**
+   * A batch's events. Contexts it ends are ended once its queries are taken in, so a query
+   * of an ended context later in the same batch still joins that context's scope.
+   */
   function ingestEvents(from: AppInfo, events: unknown[], seq: number | undefined): void {
     const queries: NewQuery[] = []
+    let ended: string[] | undefined
     let rejected = 0
     for (let index = 0; index < events.length; index++) {
       const raw = events[index]
-      // The fast path for the common case; the schema judges (and explains) everything else.
+      // The fast paths for the common cases; the schema judges (and explains) everything else.
       if (isValidQueryEvent(raw)) {
         queries.push(toNewQuery(from.id, raw as QueryEvent))
+        continue
+      }
+      if (isValidContextEndEvent(raw)) {
+        ;(ended ??= []).push((raw as ContextEndEvent).context.id)
         continue
       }
       const result = agentEventSchema.safeParse(raw)
@@ -147,6 +165,7 @@ export function handleAgentConnection(
       }
       const event = result.data
       if (event.type === 'query') queries.push(toNewQuery(from.id, event))
+      else if (event.type === 'context-end') (ended ??= []).push(event.context.id)
       // Metrics events are accepted now and stored by the Metrics and health work.
     }
     if (rejected > MAX_ERRORS_PER_BATCH) {
@@ -154,6 +173,7 @@ export function handleAgentConnection(
     }
     if (rejected > 0) sink.countRejected(rejected)
     if (queries.length > 0) sink.addQueries(from, queries)
+    if (ended !== undefined) sink.endContexts(from, ended)
   }
 }
 

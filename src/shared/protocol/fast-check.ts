@@ -1,7 +1,7 @@
 /**
- * Hand-written fast paths for what arrives by the hundred thousand: the query event, and the
- * batch envelope around every hundred of them. Each accepts exactly what its schema accepts
- * (`queryEventSchema`, `batchEnvelopeSchema`: a test feeds both the same valid and broken
+ * Hand-written fast paths for what arrives by the hundred thousand: the query event, the
+ * context-end event after each request, and the batch envelope around every hundred of them. Each accepts exactly what its schema accepts
+ * (`queryEventSchema`, `contextEndEventSchema`, `batchEnvelopeSchema`: a test feeds both the same valid and broken
  * messages and requires the same verdict), but costs a fraction of a schema parse and
  * allocates nothing (the envelope's schema walks its events array to copy it). When one says
  * no, the ingest asks the zod schema, whose error message names the problem.
@@ -74,6 +74,15 @@ export function isValidQueryEvent(event: unknown): boolean {
     for (const frame of stack) if (!isStackFrame(frame)) return false
   }
   return true
+}
+
+/** True when `event` is a valid context-end event of protocol v1. */
+export function isValidContextEndEvent(event: unknown): boolean {
+  if (!isObject(event) || event.type !== 'context-end') return false
+  if (!isNonNegativeNumber(event.time)) return false
+  const context = event.context
+  if (!isObject(context)) return false
+  return typeof context.id === 'string' && context.id.length >= 1 && context.id.length <= 200
 }
 
 /** True when `message` is a valid batch envelope of protocol v1 (its events unchecked). */

@@ -81,7 +81,25 @@ export const metricsEventSchema = z.object({
 })
 export type MetricsEvent = z.infer<typeof metricsEventSchema>
 
-export const agentEventSchema = z.discriminatedUnion('type', [queryEventSchema, metricsEventSchema])
+/**
+ * The end of a context (`withContext`'s function settled): the profiler closes that context
+ * at once instead of waiting for it to go idle, so its findings are final. Optional: an agent
+ * sends it only to a profiler whose welcome lists `context-end` in `features`, and a context
+ * that never gets one still closes after its idle time.
+ */
+export const contextEndEventSchema = z.object({
+  type: z.literal('context-end'),
+  context: z.object({ id: z.string().min(1).max(200) }),
+  /** When it ended, epoch milliseconds, fractional. */
+  time: nonNegative,
+})
+export type ContextEndEvent = z.infer<typeof contextEndEventSchema>
+
+export const agentEventSchema = z.discriminatedUnion('type', [
+  queryEventSchema,
+  contextEndEventSchema,
+  metricsEventSchema,
+])
 export type AgentEvent = z.infer<typeof agentEventSchema>
 
 /**
@@ -100,9 +118,21 @@ export type BatchEnvelope = z.infer<typeof batchEnvelopeSchema>
 
 export type AgentMessage = HelloMessage | BatchEnvelope
 
+/** What this profiler takes beyond the events every version-1 profiler takes. */
+export const FEATURES = ['context-end'] as const
+export type Feature = (typeof FEATURES)[number]
+
 /** Replies from the profiler to an agent. */
 export type ProfilerReply =
-  | { type: 'welcome'; protocol: number; appId: string; sessionId: string; maxPayload: number }
+  | {
+      type: 'welcome'
+      protocol: number
+      appId: string
+      sessionId: string
+      maxPayload: number
+      /** Optional events it takes (an agent sends them only when listed here). */
+      features: Feature[]
+    }
   | {
       type: 'error'
       /** What was wrong: `not-json`, `bad-message`, `bad-event`, `no-hello`, `unsupported-protocol`. */
