@@ -35,7 +35,7 @@ import type {
   FindingsResult,
   RecurringInsight,
 } from '../../shared/analysis'
-import type { AppInfo, QueryRecord, StackFrame } from '../../shared/domain'
+import type { AppInfo, QueryParams, QueryRecord, StackFrame } from '../../shared/domain'
 import { CallSites } from './call-sites'
 import type { AnalysisHandler, QueryLookup, Shape } from './handler'
 import { paramsHash, ValueCounts } from './params'
@@ -71,8 +71,8 @@ const MAX_POOLED_SIZE = 64
 
 /*
  * A shape's entry in `firsts` (FIRST_FIELDS numbers): its first query's id, start and end,
- * value hash (negative: not part of a loop), and the SELECT before it (id, and its entry; -1
- * for none).
+ * whether it is part of a loop (1 or 0), and the SELECT before it (id, and its entry; -1 for
+ * none). Its values are hashed only if the shape comes again (most run once per scope).
  */
 const FIRST_FIELDS = 6
 
@@ -89,6 +89,8 @@ export class ScopeEntries {
   readonly repeated: (Repeats | undefined)[] = []
   /** The first query's stack, when it had one. */
   readonly frames: (StackFrame[] | undefined)[] = []
+  /** The first query's bound params, hashed (with its shape's literals) if a second comes. */
+  readonly params: (QueryParams | undefined)[] = []
   /** Entries by shape id, once there are more than LINEAR_GROUPS. */
   byShape: Map<string, number> | undefined
   /** The latest SELECT (id and entry): a new loop's candidate source. */
@@ -324,12 +326,13 @@ function isKept(record: FindingRecord | undefined): boolean {
 }
 
 class FindingRecord {
+  /** Given when the finding is first listed or asked for (see `FindingsDetector.name`). */
+  id: string | undefined = undefined
   dropped = false
   sourceQueryId: number | undefined
   sourceSql: string | undefined
 
   constructor(
-    readonly id: string,
     readonly kind: FindingKind,
     readonly repeats: Repeats,
   ) {}
@@ -348,10 +351,13 @@ interface InsightAggregate {
 }
 
 export class FindingsDetector implements AnalysisHandler<FindingsResult> {
+  /** The kept findings that have their id, by id. */
   private findings = new Map<string, FindingRecord>()
   /** Findings in creation order from `oldest` on: the next to drop when over the cap. */
   private created: (FindingRecord | undefined)[] = []
   private oldest = 0
+  /** Findings in `created` from here on have no id yet. */
+  private unnamed = 0
   private counts: Record<FindingKind, number> = { 'n-plus-one': 0, duplicate: 0, 'write-loop': 0 }
   private droppedFindings = 0
   private insights = new Map<string, InsightAggregate>()
@@ -369,6 +375,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     this.findings = new Map()
     this.created = []
     this.oldest = 0
+    this.unnamed = 0
     this.counts = { 'n-plus-one': 0, duplicate: 0, 'write-loop': 0 }
     this.droppedFindings = 0
     this.insights = new Map()
@@ -381,7 +388,6 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     const read = statement === 'select'
     const single = fp.inListItems <= 1
     const inLoop = read ? single && !fp.paginated : single && fp.collapsedRows <= 1
-    const key = paramsHash(query.params, fp.literals)
     const start = query.startTime
     const end = start + query.durationMs
     const entries = (scope.entries ??= this.entriesPool.pop() ?? new ScopeEntries())
@@ -396,7 +402,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
         firsts[at] = query.id
         firsts[at + 1] = start
         firsts[at + 2] = end
-        firsts[at + 3] = inLoop ? key : -key - 1
+        firsts[at + 3] = inLoop ? 1 : 0
         firsts[at + 4] = entries.lastSelectId
         firsts[at + 5] = entries.lastSelectEntry
       } else {
@@ -404,12 +410,13 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
           query.id,
           start,
           end,
-          inLoop ? key : -key - 1,
+          inLoop ? 1 : 0,
           entries.lastSelectId,
           entries.lastSelectEntry,
         )
       }
       entries.frames[entry] = query.stack
+      entries.params[entry] = query.params
       if (read) {
         entries.lastSelectId = query.id
         entries.lastSelectEntry = entry
@@ -419,6 +426,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     }
     let repeats = entries.repeated[entry]
     if (repeats === undefined) repeats = this.repeatsOf(scope, entries, entry, query.id, app)
+    const key = paramsHash(query.params, fp.literals)
     const seen = repeats.add(query, start, end, key, inLoop)
     if (read) {
       entries.lastSelectId = query.id
@@ -448,15 +456,15 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
       firsts[at + 4]!,
       firsts[at + 5]!,
     )
-    const encoded = firsts[at + 3]!
-    const inLoop = encoded >= 0
+    const shape = entries.shapes[entry]!
     repeats.store(
       firsts[at]!,
       firsts[at + 1]!,
       firsts[at + 2]!,
-      inLoop ? encoded : -encoded - 1,
-      inLoop,
+      paramsHash(entries.params[entry], shape.literals),
+      firsts[at + 3] === 1,
     )
+    entries.params[entry] = undefined
     const frames = entries.frames[entry]
     if (frames !== undefined) repeats.addCallSite(frames)
     entries.repeated[entry] = repeats
@@ -477,6 +485,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
       }
       entries.shapes[i] = undefined
       entries.frames[i] = undefined
+      entries.params[i] = undefined
     }
     if (count > MAX_POOLED_SIZE || this.entriesPool.length >= MAX_POOLED) return
     entries.count = 0
@@ -489,6 +498,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   finalize(): void {}
 
   data(): FindingsResult {
+    this.name()
     const findings = [...this.findings.values()].map((record) => this.toFinding(record))
     findings.sort(
       (a, b) =>
@@ -500,6 +510,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   }
 
   finding(id: string): Finding | undefined {
+    this.name()
     const record = this.findings.get(id)
     return record && this.toFinding(record)
   }
@@ -554,11 +565,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   }
 
   private create(kind: FindingKind, repeats: Repeats): FindingRecord {
-    let id = `${kind}:${repeats.shape.id}:${repeats.scope.id}`
-    // A context id seen again after its scope closed (a long pause): keep both findings.
-    for (let n = 2; this.findings.has(id); n++)
-      id = `${kind}:${repeats.shape.id}:${repeats.scope.id}#${n}`
-    const record = new FindingRecord(id, kind, repeats)
+    const record = new FindingRecord(kind, repeats)
     if (kind === 'n-plus-one') {
       const source = this.sourceOf(repeats)
       if (source !== 0) {
@@ -566,12 +573,32 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
         record.sourceSql = this.lookup(source)?.sql
       }
     }
-    this.findings.set(id, record)
     this.created.push(record)
     this.counts[kind]++
     this.markMembers(repeats, kind)
-    if (this.findings.size > MAX_FINDINGS) this.dropOldest()
+    if (this.created.length - this.oldest > MAX_FINDINGS) this.dropOldest()
     return record
+  }
+
+  /**
+   * Gives the findings created since the last call their ids, in creation order, and files
+   * them by id. Done when findings are listed or asked for rather than as each is made: a
+   * string key in a map of thousands costs about a microsecond, and at ingest rates most
+   * findings past the cap are dropped before anyone looks.
+   */
+  private name(): void {
+    const created = this.created
+    for (let i = Math.max(this.unnamed, this.oldest); i < created.length; i++) {
+      const record = created[i]!
+      const { kind, repeats } = record
+      let id = `${kind}:${repeats.shape.id}:${repeats.scope.id}`
+      // A context id seen again after its scope closed (a long pause): keep both findings.
+      for (let n = 2; this.findings.has(id); n++)
+        id = `${kind}:${repeats.shape.id}:${repeats.scope.id}#${n}`
+      record.id = id
+      this.findings.set(id, record)
+    }
+    this.unnamed = created.length
   }
 
   private markMembers(repeats: Repeats, kind: FindingKind): void {
@@ -602,9 +629,10 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     this.created[this.oldest++] = undefined
     if (this.oldest > 4096 && this.oldest > this.created.length / 2) {
       this.created = this.created.slice(this.oldest)
+      this.unnamed = Math.max(0, this.unnamed - this.oldest)
       this.oldest = 0
     }
-    this.findings.delete(record.id)
+    if (record.id !== undefined) this.findings.delete(record.id)
     this.counts[record.kind]--
     this.droppedFindings++
     // The group keeps the (dropped) record, so the finding is not created again.
@@ -721,7 +749,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     if (kind !== 'duplicate') lastSeen = Math.max(lastSeen, repeats.lastStart)
     const scope = repeats.scope
     const finding: Finding = {
-      id: record.id,
+      id: record.id!,
       kind,
       severity: severityOf(count, totalMs, threshold, this.settings.slowQueryMs),
       fingerprintId: repeats.shape.id,
@@ -767,6 +795,7 @@ function addEntry(entries: ScopeEntries, shape: Shape): number {
     entries.shapes.push(shape)
     entries.repeated.push(undefined)
     entries.frames.push(undefined)
+    entries.params.push(undefined)
   }
   if (entries.byShape !== undefined) entries.byShape.set(shape.id, entry)
   else if (entry + 1 > LINEAR_GROUPS) {

@@ -274,14 +274,17 @@ export class LiveSession {
   private sharedContext(context: QueryContext): QueryContext {
     const { id, name } = context
     const recent = this.recentContexts
-    for (let i = 0; i < RECENT; i++) {
-      const candidate = recent[i]
-      if (candidate !== undefined && candidate.id === id && candidate.name === name)
-        return candidate
+    // Newest first: the requests in flight are the few contexts copied last, and comparing
+    // two ids of one length reads them whole.
+    const next = this.recentContextNext
+    for (let n = 1; n <= RECENT; n++) {
+      const candidate = recent[(next - n + RECENT) % RECENT]
+      if (candidate === undefined) break
+      if (candidate.id === id && candidate.name === name) return candidate
     }
     const copy: QueryContext = name === undefined ? { id } : { id, name }
-    recent[this.recentContextNext] = copy
-    this.recentContextNext = (this.recentContextNext + 1) % RECENT
+    recent[next] = copy
+    this.recentContextNext = (next + 1) % RECENT
     return copy
   }
 
