@@ -76,6 +76,10 @@ export class LiveSession {
   private recentTextNext = 0
   private readonly recentContexts: (QueryContext | undefined)[] = new Array(RECENT).fill(undefined)
   private recentContextNext = 0
+  private readonly recentConnections: (string | undefined)[] = new Array(RECENT).fill(undefined)
+  private recentConnectionNext = 0
+  private lastAppId: string | undefined
+  private lastAppIndex = 0
 
   constructor(capacity = DEFAULT_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < 1) {
@@ -136,7 +140,7 @@ export class LiveSession {
     this.keepParams(slot, query.params)
     this.error[slot] = query.error
     this.connectionId[slot] =
-      query.connectionId === undefined ? undefined : this.texts.intern(query.connectionId)
+      query.connectionId === undefined ? undefined : this.sharedConnectionId(query.connectionId)
     if (query.context !== undefined) query.context = this.sharedContext(query.context)
     this.context[slot] = query.context
     if (query.stack !== undefined) query.stack = this.sharedStack(query.stack)
@@ -229,6 +233,8 @@ export class LiveSession {
     this.stacksByFile.clear()
     this.recentTexts.fill(undefined)
     this.recentContexts.fill(undefined)
+    this.recentConnections.fill(undefined)
+    this.lastAppId = undefined
   }
 
   /**
@@ -265,6 +271,16 @@ export class LiveSession {
     return shared
   }
 
+  /** The kept copy of a connection id: an app has a pool of a few, compared before the map. */
+  private sharedConnectionId(connectionId: string): string {
+    const recent = this.recentConnections
+    for (let i = 0; i < RECENT; i++) if (recent[i] === connectionId) return recent[i]!
+    const shared = this.texts.intern(connectionId)
+    recent[this.recentConnectionNext] = shared
+    this.recentConnectionNext = (this.recentConnectionNext + 1) % RECENT
+    return shared
+  }
+
   /**
    * Agents send contexts as parsed JSON (extra keys and all): a clean copy is kept, shared by
    * the queries of one request. Each request has a context of its own, so a map of them
@@ -282,7 +298,8 @@ export class LiveSession {
       if (candidate === undefined) break
       if (candidate.id === id && candidate.name === name) return candidate
     }
-    const copy: QueryContext = name === undefined ? { id } : { id, name }
+    // Names repeat (a route, a job): one copy of each, as for texts.
+    const copy: QueryContext = name === undefined ? { id } : { id, name: this.texts.intern(name) }
     recent[next] = copy
     this.recentContextNext = (next + 1) % RECENT
     return copy
@@ -308,12 +325,16 @@ export class LiveSession {
   }
 
   private appSlot(appId: string): number {
+    // Consecutive queries nearly always come from one app (a batch is one app's).
+    if (appId === this.lastAppId) return this.lastAppIndex
     let index = this.appIndexById.get(appId)
     if (index === undefined) {
       index = this.appIds.length
       this.appIds.push(appId)
       this.appIndexById.set(appId, index)
     }
+    this.lastAppId = appId
+    this.lastAppIndex = index
     return index
   }
 
