@@ -643,7 +643,13 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   }
 
   private pool(repeats: Repeats): void {
-    if (this.repeatsPool.length < MAX_POOLED) this.repeatsPool.push(repeats)
+    const pool = this.repeatsPool
+    if (pool.length < MAX_POOLED) pool.push(repeats)
+    else if (pool[pool.length - 1]!.stored.length < repeats.stored.length) {
+      // Full: keep the one with more room, so that a long loop's group need not grow an
+      // array afresh (one a finding then holds long enough to be copied to the old space).
+      pool[pool.length - 1] = repeats
+    }
   }
 
   /**
