@@ -104,6 +104,36 @@ describe('Analyzer', () => {
     ])
   })
 
+  it('draws the timeline of a loaded session whose ids have gaps', () => {
+    // Ids n, 2n, 3n, ... for n queries: the timeline's ring is sized to the count, so every
+    // id falls on the same slot of it.
+    const demo = demoSession(3)
+    const queries = demo.map((query, i) => ({ ...query, id: (i + 1) * demo.length }))
+    const analyzer = analyzeSession(queries, [typeorm])
+    const window = analyzer.timelineWindow({
+      from: 1_800_000_000_000,
+      to: 1_800_000_010_000,
+      laneOffset: 0,
+      laneLimit: 10,
+      maxBars: 1000,
+    })
+    expect(window.lanes.map((l) => [l.id, l.queryCount, l.worstFinding])).toEqual(
+      // Even requests have one more query (a slow one).
+      [1, 2, 3].map((r) => [`ctx-${r}`, r === 2 ? 13 : 12, 'n-plus-one']),
+    )
+    expect(window.bars.map((b) => b.queryId).sort((a, b) => a - b)).toEqual(
+      queries.map((q) => q.id),
+    )
+    const firstLane = window.bars.filter((b) => b.lane === 0).map((b) => b.finding ?? b.status)
+    expect(firstLane).toEqual([
+      'duplicate',
+      'duplicate',
+      'ok',
+      ...Array(8).fill('n-plus-one'),
+      'error',
+    ])
+  })
+
   it('gives a live run (no finalize) the same findings as a loaded session', () => {
     const queries = demoSession(6)
     const live = new Analyzer({ capacity: 1000, lookup: lookupOver(queries) })

@@ -2,18 +2,26 @@ import { describe, expect, it } from 'vitest'
 import type { QueryRecord } from '../../src/shared/domain'
 import type { TimelineRequest, TimelineWindow } from '../../src/shared/analysis'
 import { Timeline, WINDOW_PADDING } from '../../src/main/analysis/timeline'
-import { Harness, settings, shape } from './fixtures'
+import { SCOPE_IDLE_MS } from '../../src/main/analysis/scopes'
+import { LiveSession } from '../../src/main/session/live-session'
+import { app, Harness, settings, shape } from './fixtures'
 
 const select = shape({ id: 's', text: 'SELECT 1' })
 
+/**
+ * A timeline over a live session, as the Profiler wires them: each query goes into the
+ * session (which numbers it as the harness did), and the timeline reads the session's
+ * columns when a window is asked for.
+ */
 function build(capacity = 1000) {
-  const queries = new Map<number, QueryRecord>()
-  const timeline = new Timeline(capacity, (id) => queries.get(id))
-  const harness = new Harness(settings(), (query, from, fp, scope) => {
-    queries.set(query.id, query)
-    timeline.handleQuery(query, from, fp, scope)
+  const session = new LiveSession(capacity)
+  const config = settings()
+  const timeline = new Timeline(capacity, (id) => session.get(id), session, config)
+  const harness = new Harness(config, (query) => {
+    const { id, ...added } = query
+    expect(session.add(added)).toBe(id)
   })
-  return { timeline, harness }
+  return { timeline, harness, session }
 }
 
 const T = 1_800_000_000_000
@@ -62,16 +70,89 @@ describe('Timeline', () => {
   it('keeps the worst finding of a lane and the worst status of a query', () => {
     const { timeline, harness } = build()
     const scopeQuery = harness.run(select, { context: { id: 'a' }, startTime: T })
-    const scope = harness.scopes.scopeOf(
-      { ...scopeQuery, id: 999_999, startTime: T },
-      { id: 'app-1', name: '', connectedAt: 0, received: 0, droppedByAgent: 0 },
-    )
-    timeline.markFinding(scopeQuery.id, 'n-plus-one', scope)
-    timeline.markFinding(scopeQuery.id, 'duplicate', scope)
+    timeline.markFinding(scopeQuery.id, 'n-plus-one')
+    timeline.markFinding(scopeQuery.id, 'duplicate')
     timeline.markStatus(scopeQuery.id, 'error')
     timeline.markStatus(scopeQuery.id, 'slow')
     expect(timeline.statusOf(scopeQuery.id)).toEqual({ status: 'error', finding: 'n-plus-one' })
     expect(timeline.window(everything()).lanes[0]!.worstFinding).toBe('n-plus-one')
+  })
+
+  it('shows marks made after the index was built, on the query and on its lane', () => {
+    const { timeline, harness } = build()
+    const first = harness.run(select, { context: { id: 'a' }, startTime: T })
+    const second = harness.run(select, { context: { id: 'a' }, startTime: T + 1 })
+    const before = timeline.window(everything())
+    expect(before.lanes[0]!.worstFinding).toBeUndefined()
+    expect(before.bars.map((b) => b.finding ?? b.status)).toEqual(['ok', 'ok'])
+    // A finding found later marks the queries it already held, and a later one.
+    const third = harness.run(select, { context: { id: 'a' }, startTime: T + 2 })
+    for (const query of [first, second, third]) timeline.markFinding(query.id, 'write-loop')
+    timeline.markStatus(second.id, 'slow')
+    const after = timeline.window(everything())
+    expect(after.lanes[0]!.worstFinding).toBe('write-loop')
+    expect(after.bars.map((b) => [b.queryId, b.status, b.finding])).toEqual([
+      [first.id, 'ok', 'write-loop'],
+      [second.id, 'slow', 'write-loop'],
+      [third.id, 'ok', 'write-loop'],
+    ])
+  })
+
+  it('gives queries without a context one lane per burst on their connection', () => {
+    const { timeline, harness } = build()
+    harness.run(select, { connectionId: 'c1', startTime: T, durationMs: 2 })
+    harness.run(select, { connectionId: 'c1', startTime: T + 50, durationMs: 2 })
+    harness.run(select, { startTime: T + 60, durationMs: 1 })
+    // More than burstGapMs (100) after the end of the last one on c1: the next burst.
+    harness.run(select, { connectionId: 'c1', startTime: T + 200, durationMs: 1 })
+    const window = timeline.window(everything())
+    expect(window.lanes.map((l) => [l.id, l.name, l.kind, l.appId, l.queryCount])).toEqual([
+      ['app-1:c1:1', 'connection c1, burst 1', 'connection-burst', 'app-1', 2],
+      ['app-1:-:1', 'no connection id, burst 1', 'connection-burst', 'app-1', 1],
+      ['app-1:c1:2', 'connection c1, burst 2', 'connection-burst', 'app-1', 1],
+    ])
+    // The analysis's scopes are the same ones.
+    expect(harness.scopes.open).toBe(2)
+  })
+
+  it('starts a new lane for a context id that comes back after its scope went idle', () => {
+    const { timeline, harness } = build()
+    harness.run(select, { context: { id: 'job', name: 'nightly' }, startTime: T })
+    harness.run(select, { context: { id: 'job', name: 'nightly' }, startTime: T + 1000 })
+    harness.run(select, {
+      context: { id: 'job', name: 'nightly' },
+      startTime: T + 2000 + SCOPE_IDLE_MS,
+    })
+    const window = timeline.window(everything())
+    expect(window.lanes.map((l) => [l.id, l.name, l.queryCount])).toEqual([
+      ['job', 'nightly', 2],
+      ['job', 'nightly', 1],
+    ])
+  })
+
+  it("keeps two apps' contexts of the same id apart", () => {
+    const { timeline, harness } = build()
+    harness.run(select, { context: { id: 'r1' }, startTime: T }, app('app-1'))
+    harness.run(select, { context: { id: 'r1' }, startTime: T + 1 }, app('app-2'))
+    harness.run(select, { context: { id: 'r1' }, startTime: T + 2 }, app('app-1'))
+    const window = timeline.window(everything())
+    expect(window.lanes.map((l) => [l.appId, l.queryCount])).toEqual([
+      ['app-1', 2],
+      ['app-2', 1],
+    ])
+  })
+
+  it('starts over when the session is cleared', () => {
+    const { timeline, harness, session } = build()
+    harness.run(select, { context: { id: 'a' }, startTime: T })
+    expect(timeline.window(everything()).lanes).toHaveLength(1)
+    session.clear()
+    timeline.reset()
+    expect(timeline.window(everything()).lanes).toEqual([])
+    session.add({ appId: 'app-1', sql: 'SELECT 2', startTime: T + 5, durationMs: 1 })
+    expect(timeline.window(everything()).bars.map((b) => [b.queryId, b.sql])).toEqual([
+      [1, 'SELECT 2'],
+    ])
   })
 
   it('puts a lane whose queries arrive out of order in start order', () => {

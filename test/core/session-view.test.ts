@@ -133,6 +133,14 @@ describe('the viewed session', () => {
     })
     expect(window.bars.length).toBe(file.queries.length)
     expect(window.bars.some((bar) => bar.finding === 'n-plus-one')).toBe(true)
+    // Its one request is one lane, named from the file's context, coloured by its finding.
+    expect(window.lanes.map((lane) => [lane.id, lane.name, lane.queryCount])).toEqual([
+      ['req-1', 'GET /orders', file.queries.length],
+    ])
+    expect(window.lanes[0]!.worstFinding).toBe('n-plus-one')
+    expect(window.bars.map((bar) => bar.queryId).sort((a, b) => a - b)).toEqual(
+      file.queries.map((_, i) => i + 1),
+    )
 
     // The live session goes on recording; its changes reach no view meanwhile.
     events.length = 0

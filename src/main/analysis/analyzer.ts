@@ -3,10 +3,12 @@
  * its scope, and feeds every analysis:
  *
  *   query ──▶ fingerprint (cached by text) ──▶ scope (context / connection burst)
- *               ├─▶ Timeline        lanes, per-query status and finding marks
  *               ├─▶ Statistics      per shape: count, time, percentiles, ...
- *               ├─▶ SlowAndFailed   slow (threshold, outliers) and failed lists ─┐ marks
- *               └─▶ FindingsDetector N+1, duplicates, write loops, insights ──────┘ the timeline
+ *               ├─▶ SlowAndFailed   slow (threshold, outliers) and failed lists ─┐ mark queries
+ *               └─▶ FindingsDetector N+1, duplicates, write loops, insights ──────┘ for the Timeline
+ *
+ * The Timeline indexes no query at ingest: when a window is asked for it reads the queries
+ * added since from `source` (the live session's columns), see timeline.ts.
  *
  * It runs live (the Profiler feeds each query as it is stored) and on loaded sessions (the
  * report builds one over a session file's queries, then calls `finalize`). The handlers keep
@@ -34,7 +36,7 @@ import type { QueryLookup } from './handler'
 import { ScopeTracker } from './scopes'
 import { SlowAndFailed } from './slow-failed'
 import { Statistics } from './statistics'
-import { Timeline } from './timeline'
+import { Timeline, type TimelineSource } from './timeline'
 
 /** Texts whose fingerprints are remembered by reference (see `fingerprintOf`). */
 const RECENT_TEXTS = 16
@@ -44,6 +46,8 @@ export interface AnalyzerOptions {
   /** How many of the latest queries the timeline indexes: the live session's capacity. */
   capacity: number
   lookup: QueryLookup
+  /** Where the timeline reads the held queries from; without one its windows are empty. */
+  source?: TimelineSource
 }
 
 export class Analyzer {
@@ -65,7 +69,7 @@ export class Analyzer {
 
   constructor(options: AnalyzerOptions) {
     this.settings = { ...DEFAULT_ANALYSIS_SETTINGS, ...options.settings }
-    this.timeline = new Timeline(options.capacity, options.lookup)
+    this.timeline = new Timeline(options.capacity, options.lookup, options.source, this.settings)
     this.statistics = new Statistics()
     this.slowAndFailed = new SlowAndFailed(this.settings, this.statistics, this.timeline)
     this.findings = new FindingsDetector(this.settings, options.lookup, this.timeline)
@@ -79,7 +83,6 @@ export class Analyzer {
     const fp = this.fingerprintOf(query.sql, app)
     const scope = this.scopes.scopeOf(query, app)
     this.analyzed++
-    this.timeline.handleQuery(query, app, fp, scope)
     this.statistics.handleQuery(query, app, fp)
     this.slowAndFailed.handleQuery(query, app, fp)
     this.findings.handleQuery(query, app, fp, scope)
@@ -123,7 +126,6 @@ export class Analyzer {
   /** No more queries will come (a loaded session): every scope is complete. */
   finalize(): void {
     this.scopes.closeAll()
-    this.timeline.finalize()
     this.statistics.finalize()
     this.slowAndFailed.finalize()
     this.findings.finalize()
@@ -209,6 +211,44 @@ export function lookupOver(queries: readonly QueryRecord[]): QueryLookup {
   }
 }
 
+/** The timeline's source over a loaded session's queries (ids ascending, maybe with gaps). */
+export function sourceOver(queries: readonly QueryRecord[]): TimelineSource {
+  const firstId = queries[0]?.id ?? 1
+  const lastId = queries[queries.length - 1]?.id ?? 0
+  /** Index in `queries` of an id: found from the id when there are no gaps, else searched. */
+  const indexOf = (id: number): number => {
+    const direct = id - firstId
+    if (queries[direct]?.id === id) return direct
+    let low = 0
+    let high = queries.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (queries[middle]!.id < id) low = middle + 1
+      else high = middle
+    }
+    return low
+  }
+  return {
+    firstId,
+    lastId,
+    idAfter: (id) => {
+      const at = indexOf(id)
+      const query = queries[queries[at]?.id === id ? at + 1 : at]
+      return query?.id ?? lastId + 1
+    },
+    readTimeline: (id, into) => {
+      const query = queries[indexOf(id)]
+      if (query?.id !== id) return false
+      into.startTime = query.startTime
+      into.durationMs = query.durationMs
+      into.appId = query.appId
+      into.context = query.context
+      into.connectionId = query.connectionId
+      return true
+    },
+  }
+}
+
 /** Analyzes a complete, loaded session. */
 export function analyzeSession(
   queries: readonly QueryRecord[],
@@ -224,6 +264,7 @@ export function analyzeSession(
     settings,
     capacity: Math.max(1, capacity),
     lookup: lookupOver(queries),
+    source: sourceOver(queries),
   })
   const appsById = new Map(apps.map((app) => [app.id, app]))
   for (const query of queries) {

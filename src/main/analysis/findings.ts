@@ -54,7 +54,7 @@ export const MAX_FINDINGS = 5000
 
 /** What the timeline is told: this query belongs to a finding of this kind. */
 export interface FindingMarks {
-  markFinding(queryId: number, kind: FindingKind, scope: Scope): void
+  markFinding(queryId: number, kind: FindingKind): void
 }
 
 /** Queries looked back through to mark the earlier ones of a new duplicate on the timeline. */
@@ -539,9 +539,9 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
       } else if (seen === duplicateThreshold) {
         // Another value set became a duplicate: its earlier queries join the finding.
         this.markEarlier(repeats, key, seen - 1)
-        this.marks.markFinding(query.id, 'duplicate', repeats.scope)
+        this.marks.markFinding(query.id, 'duplicate')
       } else {
-        this.marks.markFinding(query.id, 'duplicate', repeats.scope)
+        this.marks.markFinding(query.id, 'duplicate')
       }
     }
     if (!inLoop) return
@@ -549,7 +549,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
       if (repeats.nPlusOne === undefined) {
         repeats.nPlusOne = this.create('n-plus-one', repeats)
         this.unregisterInsight(repeats)
-      } else this.marks.markFinding(query.id, 'n-plus-one', repeats.scope)
+      } else this.marks.markFinding(query.id, 'n-plus-one')
     } else if (repeats.distinct >= 2) {
       if (seen === 1) this.registerInsight(repeats)
       const insight = this.insights.get(repeats.shape.id)!
@@ -561,7 +561,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   private checkWriteLoop(repeats: Repeats, query: QueryRecord): void {
     if (repeats.loopCount < this.settings.writeLoopThreshold) return
     if (repeats.writeLoop === undefined) repeats.writeLoop = this.create('write-loop', repeats)
-    else this.marks.markFinding(query.id, 'write-loop', repeats.scope)
+    else this.marks.markFinding(query.id, 'write-loop')
   }
 
   private create(kind: FindingKind, repeats: Repeats): FindingRecord {
@@ -603,7 +603,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
 
   private markMembers(repeats: Repeats, kind: FindingKind): void {
     for (const i of repeats.members(kind, this.settings.duplicateThreshold)) {
-      this.marks.markFinding(repeats.idAt(i), kind, repeats.scope)
+      this.marks.markFinding(repeats.idAt(i), kind)
     }
   }
 
@@ -616,7 +616,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     const newest = repeats.size - 1
     for (let i = newest - 1; i >= 0 && i >= newest - MARK_SCAN && count > 0; i--) {
       if (repeats.keyAt(i) === key) {
-        this.marks.markFinding(repeats.idAt(i), 'duplicate', repeats.scope)
+        this.marks.markFinding(repeats.idAt(i), 'duplicate')
         count--
       }
     }

@@ -28,10 +28,11 @@ const SWEEP_EVERY = 4096
 export type ScopeKind = 'context' | 'connection-burst'
 
 /**
- * One scope. Besides its identity it carries the state the findings detector and the
- * timeline keep per scope, in plain fields rather than in maps keyed by scope (a query then
- * costs no lookup): the detector's entries (reused from closed scopes, see findings.ts) and
- * the timeline's lane number.
+ * One scope. Besides its identity it carries the state the findings detector keeps per
+ * scope, in a plain field rather than in a map keyed by scope (a query then costs no
+ * lookup): the detector's entries (reused from closed scopes, see findings.ts). Nothing else
+ * keeps a scope once it is closed and has no finding (the timeline finds its lanes again
+ * from the session's columns).
  */
 export class Scope {
   queryCount = 0
@@ -43,9 +44,6 @@ export class Scope {
 
   /** When the scope entered the tracker's queue of scopes to look at for idleness. */
   queuedAt = 0
-
-  /** The timeline's lane number for this scope while it holds queries of it (-1: none). */
-  lane = -1
 
   constructor(
     readonly kind: ScopeKind,

@@ -1,12 +1,24 @@
 /**
- * The timeline's index. Per held query, in a ring the size of the live session: its id,
- * start, duration, status (ok / slow / error), the kind of finding it belongs to, its lane
- * and the next slot of that lane, all in typed columns. One lane per scope (context or
- * connection burst, see scopes.ts), in the order of their first query; a lane is a list of
- * ring slots in arrival order, and its own numbers (head, tail, count, span, ...) are typed
- * columns too, indexed by a lane number the scope carries. So indexing a query allocates
- * nothing and stores no object reference; and when the ring overwrites a slot, the query it
- * evicts is always the oldest of its lane: the lane's head moves on.
+ * The timeline's index, built when the Timeline view asks for a window, not at ingest.
+ *
+ * At ingest the analyses only mark queries: slow / failed (slow-failed.ts) and the kind of
+ * finding a query belongs to (findings.ts), one byte per query id in a ring (`markFlags`),
+ * no lane, no object. `window()` first catches up: it reads the queries added since its last
+ * call from the session's columns (`TimelineSource`: start, duration, app, context,
+ * connection) and drops those the session evicted since. So the ingest path pays nothing
+ * for a view that may never be opened, and a window pays for the queries that arrived since
+ * the last one (measured in bench/README.md: about 200,000 queries in tens of milliseconds).
+ *
+ * The index: per held query, in a ring the size of the live session, its id, start,
+ * duration, its lane and the next slot of that lane, in typed columns. Lanes follow the
+ * analysis's scopes (scopes.ts), found again from the columns: one per context (per app; a
+ * context id back after SCOPE_IDLE_MS without a query is a new one, as its scope is), and
+ * for queries without a context one per burst on their connection (a pause over
+ * `burstGapMs` starts the next). Lanes are kept in the order of their first query; a lane is
+ * a list of ring slots in arrival order, and its own numbers (head, tail, count, span, ...)
+ * are typed columns indexed by a lane number. A lane's name and id are the context's, as the
+ * session interned them, so no analysis `Scope` is kept alive. The oldest query held is
+ * always the oldest of its lane: evicting it moves that lane's head on.
  *
  * `window()` answers what the renderer shows: the lanes with a query in the requested time
  * range (padded a little), the requested slice of those lanes, and either every query in it
@@ -14,7 +26,7 @@
  * sized so that the buckets stay under `maxBars`. A lane of a few queries is read whole; a
  * lane longer than LANE_INDEX_FROM gets an index of its ids sorted by start, built when first
  * asked for and extended as it grows, and is read by binary search. So a window costs about
- * what it returns, not the session's size.
+ * what it returns plus the catch-up, not the session's size.
  */
 import type {
   BarStatus,
@@ -25,10 +37,10 @@ import type {
   TimelineRequest,
   TimelineWindow,
 } from '../../shared/analysis'
-import type { AppInfo, QueryRecord } from '../../shared/domain'
+import type { QueryContext } from '../../shared/domain'
 import type { FindingMarks } from './findings'
-import type { AnalysisHandler, QueryLookup, Shape } from './handler'
-import type { Scope } from './scopes'
+import type { QueryLookup } from './handler'
+import { SCOPE_IDLE_MS, type ScopeKind } from './scopes'
 import type { StatusMarks } from './slow-failed'
 
 /** The requested range is widened by this fraction on each side, so a small pan needs no refetch. */
@@ -44,6 +56,48 @@ const STATUS_OF: BarStatus[] = ['ok', 'slow', 'error']
 /** Finding kinds by how much they matter on the timeline (stored in bits 2-3). */
 const FINDING_RANK: Record<FindingKind, number> = { duplicate: 1, 'write-loop': 2, 'n-plus-one': 3 }
 const FINDING_OF: (FindingKind | undefined)[] = [undefined, 'duplicate', 'write-loop', 'n-plus-one']
+const NO_CONNECTION = '\u0000none'
+
+/** What the timeline reads of one query (filled in place: a catch-up allocates no record). */
+export interface TimelineRead {
+  startTime: number
+  durationMs: number
+  appId: string
+  context: QueryContext | undefined
+  connectionId: string | undefined
+}
+
+/** Where the timeline reads the held queries from: the live session (or a loaded one). */
+export interface TimelineSource {
+  /** Oldest id held (ids grow; a source may skip some). */
+  readonly firstId: number
+  /** Newest id held (below `firstId` when empty). */
+  readonly lastId: number
+  /** The next held id after `id` (past `lastId` when none). */
+  idAfter(id: number): number
+  /** Fills `into` with the held query `id`; false when there is none. */
+  readTimeline(id: number, into: TimelineRead): boolean
+}
+
+/** No queries: for an Analyzer whose timeline is never read. */
+const EMPTY_SOURCE: TimelineSource = {
+  firstId: 1,
+  lastId: 0,
+  idAfter: (id) => id + 1,
+  readTimeline: () => false,
+}
+
+/** A lane's identity, as the renderer shows it. */
+interface LaneInfo {
+  /** Its lane number; -1 once dropped. */
+  lane: number
+  kind: ScopeKind
+  id: string
+  name: string | undefined
+  appId: string
+  /** Bursts: the burst's number on its connection, from 1. */
+  burst: number
+}
 
 /** A long lane's queries sorted by start: ids and starts side by side. */
 interface LaneIndex {
@@ -60,21 +114,33 @@ export interface TimelineExtent {
   lanes: number
 }
 
-export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, StatusMarks {
-  // Per ring slot.
+export class Timeline implements FindingMarks, StatusMarks {
+  // Marks, per query id (slot `id % capacity`), written at ingest.
+  private readonly markId: Float64Array
+  private readonly markFlags: Uint8Array
+  /** Marks of ids that share a slot with another id that may be held (gaps in ids only). */
+  private sparseMarks: Map<number, number> | undefined
+
+  // The index, per ring slot (position `p` at slot `p % capacity`).
   private readonly ids: Float64Array
   private readonly starts: Float64Array
   private readonly durations: Float64Array
-  private readonly flags: Uint8Array
   /** Next slot of the same lane (-1: the lane's newest). */
   private readonly next: Int32Array
-  /** The slot's lane number (-1: empty). */
+  /** The slot's lane number. */
   private readonly laneOf: Int32Array
-  /** Queries indexed so far: the next one goes to slot `written % capacity`. */
+  /** Positions of the oldest held query and of the next one to write. */
+  private oldest = 0
   private written = 0
-  private lastId = 0
-  /** Whether ids so far came without gaps, so that a slot can be computed from an id. */
-  private contiguous = true
+  /** Highest id the catch-ups have read up to (0: none yet). */
+  private indexedTo = 0
+  private readonly read: TimelineRead = {
+    startTime: 0,
+    durationMs: 0,
+    appId: '',
+    context: undefined,
+    connectionId: undefined,
+  }
 
   // Per lane number (grown as needed; numbers of dropped lanes are reused).
   private laneHead = new Int32Array(0)
@@ -86,113 +152,74 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
   private laneMaxDuration = new Float64Array(0)
   /** Bit 0: `laneStart` is stale; bits 2-3: the worst finding's rank. */
   private laneFlags = new Uint8Array(0)
-  private laneScope: (Scope | undefined)[] = []
+  private laneInfo: (LaneInfo | undefined)[] = []
   private laneIndexes = new Map<number, LaneIndex>()
   private freeLanes: number[] = []
   /** Lane numbers in the order of their first query; some may be dead (no query held). */
   private order: number[] = []
   private deadLanes = 0
+  /** The lane of each context held: appId -> context id -> lane. */
+  private contextLanes = new Map<string, Map<string, LaneInfo>>()
+  /** The latest burst of each connection: appId -> connection id -> lane (kept once dead). */
+  private burstLanes = new Map<string, Map<string, LaneInfo>>()
 
   constructor(
     /** Queries held: the live session's capacity. */
     private readonly capacity: number,
     private readonly lookup: QueryLookup,
+    private readonly source: TimelineSource = EMPTY_SOURCE,
+    private readonly settings: { burstGapMs: number } = { burstGapMs: 100 },
   ) {
+    this.markId = new Float64Array(capacity).fill(-1)
+    this.markFlags = new Uint8Array(capacity)
     this.ids = new Float64Array(capacity)
     this.starts = new Float64Array(capacity)
     this.durations = new Float64Array(capacity)
-    this.flags = new Uint8Array(capacity)
     this.next = new Int32Array(capacity)
-    this.laneOf = new Int32Array(capacity).fill(-1)
+    this.laneOf = new Int32Array(capacity)
   }
 
+  /** Forgets the marks and the index (the analysis starts over). */
   reset(): void {
-    this.laneOf.fill(-1)
-    this.written = 0
-    this.lastId = 0
-    this.contiguous = true
-    for (const scope of this.laneScope) if (scope !== undefined) scope.lane = -1
-    this.laneHead = new Int32Array(0)
-    this.laneTail = new Int32Array(0)
-    this.laneCount = new Int32Array(0)
-    this.laneStart = new Float64Array(0)
-    this.laneEnd = new Float64Array(0)
-    this.laneMaxDuration = new Float64Array(0)
-    this.laneFlags = new Uint8Array(0)
-    this.laneScope = []
-    this.laneIndexes = new Map()
-    this.freeLanes = []
-    this.order = []
-    this.deadLanes = 0
-  }
-
-  handleQuery(query: QueryRecord, _app: AppInfo, _fp: Shape, scope: Scope): void {
-    const id = query.id
-    // Ids only grow (live session and session files alike); anything else is not indexed.
-    if (id <= this.lastId) return
-    if (this.written > 0 && id !== this.lastId + 1) this.contiguous = false
-    this.lastId = id
-    const slot = this.written++ % this.capacity
-    const evicted = this.laneOf[slot]!
-    if (evicted >= 0) this.evict(slot, evicted)
-    const start = query.startTime
-    const duration = query.durationMs
-    this.ids[slot] = id
-    this.starts[slot] = start
-    this.durations[slot] = duration
-    this.flags[slot] = 0
-    this.next[slot] = -1
-    let lane = scope.lane
-    if (lane < 0) lane = this.openLane(scope)
-    else if (this.laneCount[lane] === 0) this.deadLanes--
-    this.laneOf[slot] = lane
-    if (this.laneCount[lane] === 0) this.laneHead[lane] = slot
-    else this.next[this.laneTail[lane]!] = slot
-    this.laneTail[lane] = slot
-    this.laneCount[lane]!++
-    if (start < this.laneStart[lane]!) this.laneStart[lane] = start
-    if (start + duration > this.laneEnd[lane]!) this.laneEnd[lane] = start + duration
-    if (duration > this.laneMaxDuration[lane]!) this.laneMaxDuration[lane] = duration
-  }
-
-  finalize(): void {}
-
-  data(): TimelineExtent {
-    return { ...this.extent(), lanes: this.order.length - this.deadLanes }
+    this.markId.fill(-1)
+    this.sparseMarks = undefined
+    this.resetIndex()
   }
 
   markStatus(queryId: number, status: BarStatus): void {
-    const slot = this.slotOf(queryId)
-    if (slot < 0) return
-    const flags = this.flags[slot]!
+    const flags = this.markOf(queryId)
     const code = STATUS_CODE[status]
-    if (code > (flags & STATUS_BITS)) this.flags[slot] = (flags & ~STATUS_BITS) | code
+    if (code > (flags & STATUS_BITS)) this.setMark(queryId, (flags & ~STATUS_BITS) | code)
   }
 
-  markFinding(queryId: number, kind: FindingKind, scope?: Scope): void {
+  markFinding(queryId: number, kind: FindingKind): void {
     const rank = FINDING_RANK[kind]
-    const lane = scope?.lane ?? -1
-    if (lane >= 0 && rank > this.laneFlags[lane]! >> 2) {
-      this.laneFlags[lane] = (this.laneFlags[lane]! & 1) | (rank << 2)
+    const flags = this.markOf(queryId)
+    if (rank > flags >> 2) this.setMark(queryId, (flags & STATUS_BITS) | (rank << 2))
+    // A query already indexed passes its finding to its lane now; others when indexed.
+    if (queryId <= this.indexedTo) {
+      const slot = this.slotOf(queryId)
+      if (slot >= 0) this.raiseLaneFinding(this.laneOf[slot]!, rank)
     }
-    const slot = this.slotOf(queryId)
-    if (slot < 0) return
-    const flags = this.flags[slot]!
-    if (rank > flags >> 2) this.flags[slot] = (flags & STATUS_BITS) | (rank << 2)
   }
 
   /** Status and finding kind of a held query. */
   statusOf(queryId: number): { status: BarStatus; finding?: FindingKind } | undefined {
-    const slot = this.slotOf(queryId)
-    if (slot < 0) return undefined
-    const flags = this.flags[slot]!
+    if (queryId < this.source.firstId || queryId > this.source.lastId) return undefined
+    const flags = this.markOf(queryId)
     const finding = FINDING_OF[flags >> 2]
     return finding === undefined
       ? { status: STATUS_OF[flags & STATUS_BITS]! }
       : { status: STATUS_OF[flags & STATUS_BITS]!, finding }
   }
 
+  data(): TimelineExtent {
+    this.catchUp()
+    return { ...this.extent(), lanes: this.order.length - this.deadLanes }
+  }
+
   window(request: TimelineRequest): TimelineWindow {
+    this.catchUp()
     this.dropDeadLanes(0)
     const span = Math.max(0, request.to - request.from)
     const from = Math.max(0, request.from - span * WINDOW_PADDING)
@@ -237,10 +264,158 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
     }
   }
 
-  private openLane(scope: Scope): number {
+  /**
+   * Brings the index up to the source: drops the queries it no longer holds (the oldest
+   * first), then indexes those added since the last catch-up, in id order.
+   */
+  catchUp(): void {
+    const source = this.source
+    const firstId = source.firstId
+    const lastId = source.lastId
+    // Fewer ids than indexed: the session started over.
+    if (lastId < this.indexedTo) this.resetIndex()
+    const capacity = this.capacity
+    while (this.oldest < this.written && this.ids[this.oldest % capacity]! < firstId) {
+      this.evictOldest()
+    }
+    const read = this.read
+    for (
+      let id = source.idAfter(Math.max(this.indexedTo, firstId - 1));
+      id <= lastId;
+      id = source.idAfter(id)
+    ) {
+      if (source.readTimeline(id, read)) this.append(id, read)
+    }
+    if (lastId > this.indexedTo) this.indexedTo = lastId
+    // Nothing else holds the last context read.
+    read.context = undefined
+  }
+
+  private resetIndex(): void {
+    this.oldest = 0
+    this.written = 0
+    this.indexedTo = 0
+    for (const info of this.laneInfo) if (info !== undefined) info.lane = -1
+    this.laneHead = new Int32Array(0)
+    this.laneTail = new Int32Array(0)
+    this.laneCount = new Int32Array(0)
+    this.laneStart = new Float64Array(0)
+    this.laneEnd = new Float64Array(0)
+    this.laneMaxDuration = new Float64Array(0)
+    this.laneFlags = new Uint8Array(0)
+    this.laneInfo = []
+    this.laneIndexes = new Map()
+    this.freeLanes = []
+    this.order = []
+    this.deadLanes = 0
+    this.contextLanes = new Map()
+    this.burstLanes = new Map()
+  }
+
+  private markOf(id: number): number {
+    const slot = id % this.capacity
+    if (this.markId[slot] === id) return this.markFlags[slot]!
+    return this.sparseMarks?.get(id) ?? 0
+  }
+
+  private setMark(id: number, flags: number): void {
+    const slot = id % this.capacity
+    const there = this.markId[slot]!
+    if (there !== id) {
+      // Ids without gaps (a live session) never share a slot while both are held: the older
+      // one has been evicted. Ids with gaps (a hand-made file) may: the newcomer goes aside.
+      if (there >= this.source.firstId) {
+        ;(this.sparseMarks ??= new Map()).set(id, flags)
+        return
+      }
+      this.markId[slot] = id
+    }
+    this.markFlags[slot] = flags
+  }
+
+  private raiseLaneFinding(lane: number, rank: number): void {
+    const flags = this.laneFlags[lane]!
+    if (rank > flags >> 2) this.laneFlags[lane] = (flags & 1) | (rank << 2)
+  }
+
+  /** Indexes one query, at the ring's newest position, in its lane. */
+  private append(id: number, read: TimelineRead): void {
+    // A source holds no more than the capacity; this only guards the ring.
+    if (this.written - this.oldest === this.capacity) this.evictOldest()
+    const slot = this.written++ % this.capacity
+    const start = read.startTime
+    const duration = read.durationMs
+    const lane = this.laneFor(read)
+    this.ids[slot] = id
+    this.starts[slot] = start
+    this.durations[slot] = duration
+    this.next[slot] = -1
+    this.laneOf[slot] = lane
+    if (this.laneCount[lane] === 0) this.laneHead[lane] = slot
+    else this.next[this.laneTail[lane]!] = slot
+    this.laneTail[lane] = slot
+    this.laneCount[lane]!++
+    if (start < this.laneStart[lane]!) this.laneStart[lane] = start
+    if (start + duration > this.laneEnd[lane]!) this.laneEnd[lane] = start + duration
+    if (duration > this.laneMaxDuration[lane]!) this.laneMaxDuration[lane] = duration
+    this.raiseLaneFinding(lane, this.markOf(id) >> 2)
+  }
+
+  /** The lane of the query just read: its context's, or its connection's current burst. */
+  private laneFor(read: TimelineRead): number {
+    const { appId, context, startTime } = read
+    if (context !== undefined) {
+      let byId = this.contextLanes.get(appId)
+      if (byId === undefined) this.contextLanes.set(appId, (byId = new Map()))
+      let info = byId.get(context.id)
+      // A context idle past SCOPE_IDLE_MS was closed by the analysis: back, it is a new scope.
+      // (A lane left empty has laneEnd -Infinity: its context starts a new one too.)
+      if (info === undefined || startTime - this.laneEnd[info.lane]! > SCOPE_IDLE_MS) {
+        info = {
+          lane: -1,
+          kind: 'context',
+          id: context.id,
+          name: context.name,
+          appId,
+          burst: 0,
+        }
+        byId.set(context.id, info)
+        return this.openLane(info)
+      }
+      return info.lane
+    }
+    const connection = read.connectionId ?? NO_CONNECTION
+    let byConnection = this.burstLanes.get(appId)
+    if (byConnection === undefined) this.burstLanes.set(appId, (byConnection = new Map()))
+    const current = byConnection.get(connection)
+    if (
+      current !== undefined &&
+      current.lane >= 0 &&
+      startTime - this.laneEnd[current.lane]! <= this.settings.burstGapMs
+    ) {
+      return current.lane
+    }
+    const burst = (current?.burst ?? 0) + 1
+    const shown = connection === NO_CONNECTION ? '-' : connection
+    const info: LaneInfo = {
+      lane: -1,
+      kind: 'connection-burst',
+      id: `${appId}:${shown}:${burst}`,
+      name:
+        connection === NO_CONNECTION
+          ? `no connection id, burst ${burst}`
+          : `connection ${connection}, burst ${burst}`,
+      appId,
+      burst,
+    }
+    byConnection.set(connection, info)
+    return this.openLane(info)
+  }
+
+  private openLane(info: LaneInfo): number {
     let lane = this.freeLanes.pop()
     if (lane === undefined) {
-      lane = this.laneScope.length
+      lane = this.laneInfo.length
       if (lane >= this.laneHead.length) this.growLanes()
     }
     this.laneCount[lane] = 0
@@ -248,15 +423,17 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
     this.laneEnd[lane] = -Infinity
     this.laneMaxDuration[lane] = 0
     this.laneFlags[lane] = 0
-    this.laneScope[lane] = scope
+    this.laneInfo[lane] = info
     this.laneIndexes.delete(lane)
     this.order.push(lane)
-    scope.lane = lane
+    info.lane = lane
     return lane
   }
 
-  /** The slot is overwritten: its query, the oldest held, leaves the head of its lane. */
-  private evict(slot: number, lane: number): void {
+  /** The oldest query held leaves the index: it is the head of its lane. */
+  private evictOldest(): void {
+    const slot = this.oldest++ % this.capacity
+    const lane = this.laneOf[slot]!
     this.laneHead[lane] = this.next[slot]!
     if (this.starts[slot]! <= this.laneStart[lane]!) this.laneFlags[lane]! |= 1
     if (--this.laneCount[lane]! === 0) {
@@ -292,9 +469,12 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
     if (this.deadLanes < this.order.length / 4 && atLeast > 0) return
     this.order = this.order.filter((lane) => {
       if (this.laneCount[lane]! > 0) return true
-      const scope = this.laneScope[lane]
-      if (scope !== undefined && scope.lane === lane) scope.lane = -1
-      this.laneScope[lane] = undefined
+      const info = this.laneInfo[lane]!
+      info.lane = -1
+      // A context's entry goes with its lane; a connection's stays, to number its next burst.
+      const byId = info.kind === 'context' ? this.contextLanes.get(info.appId) : undefined
+      if (byId?.get(info.id) === info) byId.delete(info.id)
+      this.laneInfo[lane] = undefined
       this.laneIndexes.delete(lane)
       this.freeLanes.push(lane)
       return false
@@ -394,7 +574,7 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
 
   private bar(slot: number, lane: number): TimelineBar {
     const id = this.ids[slot]!
-    const flags = this.flags[slot]!
+    const flags = this.markOf(id)
     const sql = this.lookup(id)?.sql ?? ''
     const bar: TimelineBar = {
       queryId: id,
@@ -424,7 +604,7 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
       const start = this.starts[slot]!
       const slice = Math.min(slices - 1, Math.max(0, Math.floor((start - from) / width)))
       const duration = this.durations[slot]!
-      const status = this.flags[slot]! & STATUS_BITS
+      const status = this.markOf(this.ids[slot]!) & STATUS_BITS
       if (current === undefined || slice !== currentSlice) {
         current = {
           lane,
@@ -447,12 +627,12 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
   }
 
   private describeLane(lane: number): TimelineLane {
-    const scope = this.laneScope[lane]!
+    const info = this.laneInfo[lane]!
     const described: TimelineLane = {
-      id: scope.id,
-      name: scope.name ?? scope.id,
-      kind: scope.kind,
-      appId: scope.appId,
+      id: info.id,
+      name: info.name ?? info.id,
+      kind: info.kind,
+      appId: info.appId,
       start: this.startOf(lane),
       end: this.laneEnd[lane]!,
       queryCount: this.laneCount[lane]!,
@@ -474,21 +654,22 @@ export class Timeline implements AnalysisHandler<TimelineExtent>, FindingMarks, 
     return start === Infinity ? { start: 0, end: 0 } : { start, end }
   }
 
+  /** The ring slot of an indexed query, or -1. */
   private slotOf(id: number): number {
-    if (id > this.lastId || this.written === 0) return -1
-    const held = Math.min(this.written, this.capacity)
-    if (this.contiguous) {
-      const back = this.lastId - id
-      if (back >= held) return -1
-      return (this.written - 1 - back) % this.capacity
-    }
+    if (this.oldest === this.written) return -1
+    const capacity = this.capacity
+    const firstId = this.ids[this.oldest % capacity]!
+    if (id < firstId || id > this.ids[(this.written - 1) % capacity]!) return -1
+    // Ids without gaps (a live session): the position follows from the id.
+    const guess = this.oldest + (id - firstId)
+    if (guess < this.written && this.ids[guess % capacity] === id) return guess % capacity
     // Ids with gaps (a hand-made session file): binary search the ring, oldest to newest.
-    let low = this.written - held
+    let low = this.oldest
     let high = this.written - 1
     while (low <= high) {
       const middle = Math.floor((low + high) / 2)
-      const found = this.ids[middle % this.capacity]!
-      if (found === id) return middle % this.capacity
+      const found = this.ids[middle % capacity]!
+      if (found === id) return middle % capacity
       if (found < id) low = middle + 1
       else high = middle - 1
     }

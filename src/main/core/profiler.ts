@@ -107,6 +107,7 @@ export class Profiler implements IngestSink {
       settings: options.analysis,
       capacity: this.session.capacity,
       lookup: (id) => this.session.get(id),
+      source: this.session,
     })
     this.startDemo = options.startDemo
     this.view = new SessionView({

@@ -218,6 +218,7 @@ function newAnalyzer(session: LiveSession, settings: AnalysisSettings): Analyzer
     settings: { ...settings },
     capacity: session.capacity,
     lookup: (id) => session.get(id),
+    source: session,
   })
 }
 

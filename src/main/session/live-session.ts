@@ -20,6 +20,7 @@ import type {
   QueryRow,
   StackFrame,
 } from '../../shared/domain'
+import type { TimelineRead, TimelineSource } from '../analysis/timeline'
 import { Interner } from './interner'
 
 export const DEFAULT_CAPACITY = 200_000
@@ -44,7 +45,7 @@ interface FilterIndex {
   scannedTo: number
 }
 
-export class LiveSession {
+export class LiveSession implements TimelineSource {
   readonly capacity: number
   private nextId = 1
   private evictedCount = 0
@@ -184,6 +185,26 @@ export class LiveSession {
     const stack = this.stack[slot]
     if (stack !== undefined) record.stack = stack
     return record
+  }
+
+  /** The next held id after `id` (ids have no gaps; the timeline reads them in order). */
+  idAfter(id: number): number {
+    return id + 1
+  }
+
+  /**
+   * What the timeline reads of a held query, from the columns into `into` (no record is
+   * built); false once evicted. The context is the session's shared copy.
+   */
+  readTimeline(id: number, into: TimelineRead): boolean {
+    if (id < this.firstId || id > this.lastId) return false
+    const slot = (id - 1) % this.capacity
+    into.startTime = this.startTime[slot]!
+    into.durationMs = this.durationMs[slot]!
+    into.appId = this.appIds[this.appIndex[slot]!]!
+    into.context = this.context[slot]
+    into.connectionId = this.connectionId[slot]
+    return true
   }
 
   /** Every held query, oldest first. */
