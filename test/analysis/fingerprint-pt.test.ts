@@ -13,43 +13,12 @@
  * corpus record starts with one, and the test checks that pt printed one line per query.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Dialect, fingerprint } from '../../src/main/analysis/fingerprint'
-
-const fixtures = join(__dirname, '..', 'fixtures', 'sql')
-
-interface CorpusQuery {
-  source: string
-  dialect: Dialect
-  sql: string
-}
-
-function sqlFile(name: string, dialect: Dialect): CorpusQuery[] {
-  return readFileSync(join(fixtures, name), 'utf8')
-    .split(';\n')
-    .filter((sql) => sql.trim() !== '')
-    .map((sql) => ({ source: name, dialect, sql }))
-}
-
-const typeorm = (
-  JSON.parse(readFileSync(join(fixtures, 'typeorm-sqlite.json'), 'utf8')) as { sql: string }[]
-).map((q): CorpusQuery => ({ source: 'typeorm-sqlite.json', dialect: 'sqlite', sql: q.sql }))
-
-const sqlalchemy = (
-  JSON.parse(readFileSync(join(fixtures, 'sqlalchemy.json'), 'utf8')) as {
-    queries: { dialect: Dialect; sql: string }[]
-  }
-).queries.map((q): CorpusQuery => ({ source: 'sqlalchemy.json', dialect: q.dialect, sql: q.sql }))
-
-const CORPUS: CorpusQuery[] = [
-  ...sqlFile('corpus-mysql.sql', 'mysql'),
-  ...sqlFile('corpus-postgresql.sql', 'postgresql'),
-  ...typeorm,
-  ...sqlalchemy,
-]
+import { type CorpusQuery, SQL_CORPUS as CORPUS } from './sql-corpus'
 
 /**
  * Brings a fingerprint, ours or pt's, to a form where only real disagreements remain.

@@ -218,7 +218,12 @@ class Normaliser {
    * most of it the garbage collector's).
    */
   private literals: string[] = []
-  private literalCount = 0
+  literalCount = 0
+  /** Where each kept literal is in the text, for `templates.ts`. */
+  readonly literalStarts = new Int32Array(MAX_LITERALS)
+  readonly literalEnds = new Int32Array(MAX_LITERALS)
+  /** A literal went unkept: more than MAX_LITERALS of them. */
+  literalsDropped = false
   private placeholders = 0
   private inListItems = 0
   private collapsedRows = 0
@@ -269,7 +274,7 @@ class Normaliser {
   /** The id of the text the last `render` wrote. */
   private id = ''
 
-  run(sql: string, rules: DialectRules): NormalisedQuery {
+  run(sql: string, rules: DialectRules): FingerprintResult {
     this.reset(sql, rules)
     this.lex()
     this.finishValues()
@@ -302,6 +307,7 @@ class Normaliser {
     this.count = 0
     this.depth = 0
     this.literalCount = 0
+    this.literalsDropped = false
     this.placeholders = 0
     this.inListItems = 0
     this.collapsedRows = 0
@@ -960,7 +966,15 @@ class Normaliser {
 
   /** A literal; `text` is its value (null when the cap is reached). */
   private literal(start: number, end: number, text: string | null): void {
-    if (text !== null && this.literalCount < MAX_LITERALS) this.literals[this.literalCount++] = text
+    const kept = this.literalCount
+    if (text !== null && kept < MAX_LITERALS) {
+      this.literalStarts[kept] = start
+      this.literalEnds[kept] = end
+      this.literals[kept] = text
+      this.literalCount = kept + 1
+    } else {
+      this.literalsDropped = true
+    }
     this.value(start, end, 0)
   }
 
@@ -1528,8 +1542,25 @@ function unescape(
 const normaliser = new Normaliser()
 
 /** Normalises one query; never throws on any input (a malformed query lexes as far as it can). */
-export function normalise(sql: string, rules: DialectRules): NormalisedQuery {
+export function normalise(sql: string, rules: DialectRules): FingerprintResult {
   const result = normaliser.run(sql, rules)
   normaliser.shrink()
   return result
+}
+
+/** Where the last `normalise` found its literals (read before the next call). */
+export interface LiteralSpans {
+  readonly starts: Int32Array
+  readonly ends: Int32Array
+  readonly count: number
+}
+
+/** The literals of the last `normalise`, or null when some went unkept (over MAX_LITERALS). */
+export function lastLiteralSpans(): LiteralSpans | null {
+  if (normaliser.literalsDropped) return null
+  return {
+    starts: normaliser.literalStarts,
+    ends: normaliser.literalEnds,
+    count: normaliser.literalCount,
+  }
 }
