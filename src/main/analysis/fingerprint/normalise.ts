@@ -38,6 +38,11 @@ export interface NormalisedQuery {
   paginated: boolean
 }
 
+/** Where a result whose literals are read on first use reads them from (`templates.ts`). */
+export interface LiteralSource {
+  literalsOf(text: string): string[]
+}
+
 /**
  * The result, made by a constructor rather than an object literal on purpose: V8 may decide
  * that objects from a literal's site outlive the young generation (the cache keeps the
@@ -45,18 +50,34 @@ export interface NormalisedQuery {
  * later scavenge keep the strings they point to: measured, cold fingerprints then cost
  * ~2 µs more each in garbage collection, in about one process in four. Constructed objects
  * are not pretenured that way.
+ *
+ * `literals` is read through a getter: a shape template's match finds the values only when
+ * they are first asked for (most queries' values never are: the analysis compares them only
+ * when a shape repeats within one request).
  */
 export class FingerprintResult implements NormalisedQuery {
+  private values: string[] | null
+
   constructor(
     readonly id: string,
     readonly text: string,
     readonly statement: StatementKind,
     readonly collapsedRows: number,
     readonly inListItems: number,
-    readonly literals: string[],
+    literals: string[] | null,
     readonly placeholders: number,
     readonly paginated: boolean,
-  ) {}
+    /** With `literals` null: the text the values are in, and what reads them out of it. */
+    private readonly source: string = '',
+    private readonly literalSource: LiteralSource | null = null,
+  ) {
+    this.values = literals
+  }
+
+  get literals(): string[] {
+    if (this.values === null) this.values = this.literalSource!.literalsOf(this.source)
+    return this.values
+  }
 }
 
 /** At most this many literal values are kept per query. */

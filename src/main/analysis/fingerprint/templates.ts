@@ -28,7 +28,7 @@
  * matches against the lexer on the corpus with its values changed and with random edits.
  */
 import type { DialectRules } from './dialect'
-import { FingerprintResult, type LiteralSpans } from './normalise'
+import { FingerprintResult, type LiteralSource, type LiteralSpans } from './normalise'
 
 /** Chars of the prefix that picks a template's bucket. */
 const KEY_LENGTH = 16
@@ -39,8 +39,13 @@ const BUCKET_SIZE = 8
  * literal-laden shapes, with room; each holds its compiled pattern.
  */
 const GENERATION_SIZE = 256
-/** Prefixes seen once without a template are remembered up to this many, then forgotten. */
-const MAX_SEEN_ONCE = 4_096
+/**
+ * Templates per shape: one per spelling that recurs (an IN list of 3 and one of 4 items are
+ * one shape, two templates); past this, the shape's other spellings are lexed.
+ */
+const MAX_TEMPLATES_PER_SHAPE = 8
+/** Shapes counted per generation; past this the counts start over. */
+const MAX_COUNTED_SHAPES = 4_096
 /** Longer texts get no template: they repeat too rarely to repay the pattern. */
 const MAX_TEMPLATE_LENGTH = 4_096
 
@@ -55,7 +60,7 @@ const NUMBER = `(${DIGITS})`
 const NEGATIVE_NUMBER = `(-${DIGITS})`
 const POSITIVE_NUMBER = `(\\+${DIGITS})`
 
-class ShapeTemplate {
+class ShapeTemplate implements LiteralSource {
   constructor(
     readonly pattern: RegExp,
     /** Index in `literals` of each slot's value (capture group s + 1). */
@@ -63,6 +68,15 @@ class ShapeTemplate {
     /** The fingerprint of the text the template was made from. */
     readonly result: FingerprintResult,
   ) {}
+
+  /** The literals of a text this template matched. */
+  literalsOf(text: string): string[] {
+    const values = this.pattern.exec(text)!
+    const literals = this.result.literals.slice()
+    const slotLiterals = this.slotLiterals
+    for (let s = 0; s < slotLiterals.length; s++) literals[slotLiterals[s]!] = values[s + 1]!
+    return literals
+  }
 }
 
 /** Templates of one dialect, in two generations of prefix-keyed buckets. */
@@ -70,8 +84,11 @@ export class ShapeTemplates {
   private young = new Map<number, ShapeTemplate[]>()
   private old = new Map<number, ShapeTemplate[]>()
   private youngCount = 0
-  /** Prefixes lexed once: a second text with one of them makes a template. */
-  private seenOnce = new Set<number>()
+  /**
+   * Per shape id lexed in this generation: how many templates it has (0: seen once). A shape
+   * gets a template on its second text, so a stream of one-off statements costs no patterns.
+   */
+  private shapes = new Map<string, number>()
   private readonly doubleQuotedStrings: boolean
   private readonly singleQuoted: string
   private readonly doubleQuoted: string
@@ -117,18 +134,20 @@ export class ShapeTemplates {
   }
 
   /**
-   * Notes a text the lexer has just read (`spans`: where its literals are): the second text
-   * with a prefix becomes a template, if at least one of its literals can be a slot. (The
-   * first only marks the prefix, so a stream of one-off shapes costs no patterns.)
+   * Notes a text the lexer has just read (`spans`: where its literals are). The second text
+   * of a shape that no template matched becomes a template, if one of its literals can be a
+   * slot.
    */
   learn(text: string, result: FingerprintResult, spans: LiteralSpans): void {
     if (text.length > MAX_TEMPLATE_LENGTH || spans.count === 0 || text.includes('%(')) return
-    const key = prefixKey(text, this.doubleQuotedStrings)
-    if (!this.seenOnce.has(key) && !this.young.has(key) && !this.old.has(key)) {
-      if (this.seenOnce.size >= MAX_SEEN_ONCE) this.seenOnce.clear()
-      this.seenOnce.add(key)
+    const templates = this.shapes.get(result.id)
+    if (templates === undefined) {
+      if (this.shapes.size >= MAX_COUNTED_SHAPES) this.shapes.clear()
+      this.shapes.set(result.id, 0)
       return
     }
+    if (templates >= MAX_TEMPLATES_PER_SHAPE) return
+    this.shapes.set(result.id, templates + 1)
     let source = '^'
     let from = 0
     const slotLiterals: number[] = []
@@ -143,6 +162,7 @@ export class ShapeTemplates {
     }
     if (slotLiterals.length === 0) return
     source += escapeForPattern(text.slice(from)) + '$'
+    const key = prefixKey(text, this.doubleQuotedStrings)
     this.add(key, new ShapeTemplate(new RegExp(source), Uint8Array.from(slotLiterals), result))
   }
 
@@ -150,7 +170,7 @@ export class ShapeTemplates {
     this.young = new Map()
     this.old = new Map()
     this.youngCount = 0
-    this.seenOnce.clear()
+    this.shapes.clear()
   }
 
   private add(key: number, template: ShapeTemplate): void {
@@ -158,6 +178,8 @@ export class ShapeTemplates {
       this.old = this.young
       this.young = new Map()
       this.youngCount = 0
+      // Shapes whose templates may now age out can make new ones.
+      this.shapes.clear()
     }
     const bucket = this.young.get(key)
     if (bucket === undefined) {
@@ -187,23 +209,24 @@ export class ShapeTemplates {
   }
 }
 
-/** The fingerprint of `text` if it matches `template`, else null. */
+/**
+ * The fingerprint of `text` if it matches `template`, else null. Its literals are read out
+ * of the text when first asked for (a second run of the pattern, with captures).
+ */
 function tryTemplate(template: ShapeTemplate, text: string): FingerprintResult | null {
-  const values = template.pattern.exec(text)
-  if (values === null) return null
+  if (!template.pattern.test(text)) return null
   const made = template.result
-  const literals = made.literals.slice()
-  const slotLiterals = template.slotLiterals
-  for (let s = 0; s < slotLiterals.length; s++) literals[slotLiterals[s]!] = values[s + 1]!
   return new FingerprintResult(
     made.id,
     made.text,
     made.statement,
     made.collapsedRows,
     made.inListItems,
-    literals,
+    null,
     made.placeholders,
     made.paginated,
+    text,
+    template,
   )
 }
 
