@@ -32,10 +32,14 @@ function lex(text: string, dialect: Dialect): Lexed {
   return { result, spans }
 }
 
-/** A template store that has learnt `text` (the second sight of a prefix makes the template). */
-function templatesFor(text: string, dialect: Dialect): ShapeTemplates {
+/**
+ * A template store that has learnt `text`. The second sight of a shape makes its first
+ * template (lists keep their length); a third, with `lists`, one whose IN lists and VALUES
+ * rows take any length, which is then tried first.
+ */
+function templatesFor(text: string, dialect: Dialect, lists = false): ShapeTemplates {
   const templates = new ShapeTemplates(rulesFor(dialect))
-  for (let sight = 0; sight < 2; sight++) {
+  for (let sight = 0; sight < (lists ? 3 : 2); sight++) {
     const result = normalise(text, rulesFor(dialect))
     const spans = lastLiteralSpans()
     if (spans !== null) templates.learn(text, result, spans)
@@ -127,14 +131,14 @@ function sameFingerprint(matched: FingerprintResult, lexed: FingerprintResult, s
   expect({ sql, ...fields(matched) }).toEqual({ sql, ...fields(lexed) })
 }
 
-describe('shape templates', () => {
+describe.each([false, true])('shape templates (lists and rows of any length: %s)', (lists) => {
   it('give the lexer’s fingerprint for every corpus query with other plain values', () => {
     const random = seededRandom(20261126)
     let matched = 0
     let templated = 0
     for (const { sql, dialect } of SQL_CORPUS) {
       const base = lex(sql, dialect)
-      const templates = templatesFor(sql, dialect)
+      const templates = templatesFor(sql, dialect, lists)
       if (templates.match(sql) === null) continue
       templated++
       for (let variant = 0; variant < 20; variant++) {
@@ -158,7 +162,7 @@ describe('shape templates', () => {
     let refused = 0
     for (const { sql, dialect } of SQL_CORPUS) {
       const base = lex(sql, dialect)
-      const templates = templatesFor(sql, dialect)
+      const templates = templatesFor(sql, dialect, lists)
       if (templates.match(sql) === null) continue
       for (let variant = 0; variant < 40; variant++) {
         const text = withLiterals(sql, base.spans, (literal) =>
@@ -206,7 +210,7 @@ describe('shape templates', () => {
     ]
     let matched = 0
     for (const { sql, dialect } of SQL_CORPUS) {
-      const templates = templatesFor(sql, dialect)
+      const templates = templatesFor(sql, dialect, lists)
       if (templates.match(sql) === null) continue
       for (let variant = 0; variant < 40; variant++) {
         const at = Math.floor(random() * (sql.length + 1))
@@ -256,6 +260,91 @@ describe('shape templates', () => {
     expect(templates.match('SELECT * FROM orders WHERE id = 2')).toBeNull()
     learn('SELECT * FROM orders WHERE id = 2')
     expect(templates.match('SELECT * FROM orders WHERE id = 3')?.literals).toEqual(['3'])
+  })
+})
+
+describe('shape templates: lists and rows of any length', () => {
+  const item = (random: () => number): string => {
+    const items = ['7', '-3', '12.5', "'x'", "''", "'a, b'", "'(c)'", "'Ünï'", '0']
+    return items[Math.floor(random() * items.length)]!
+  }
+  const list = (random: () => number, length: number) =>
+    Array.from({ length }, () => item(random)).join(random() < 0.5 ? ', ' : ',')
+
+  it('match IN lists of every length with the lexer’s counts and values', () => {
+    const random = seededRandom(3)
+    const sql = (items: string) => `SELECT * FROM "post" WHERE "authorId" IN (${items}) AND "x" = 5`
+    const templates = templatesFor(sql('1, 2, 3'), 'postgresql', true)
+    for (let length = 1; length <= 70; length++) {
+      const text = sql(list(random, length))
+      const found = templates.match(text)
+      expect(found, text).not.toBeNull()
+      sameFingerprint(found!, normalise(text, rulesFor('postgresql')), text)
+      expect(found!.inListItems).toBe(length)
+    }
+  })
+
+  it('match VALUES clauses of every row count with the lexer’s counts and values', () => {
+    const random = seededRandom(4)
+    const sql = (rows: string) => `INSERT INTO "t" ("a", "b", "c") VALUES ${rows} RETURNING "id"`
+    const templates = templatesFor(sql("(1, 'x', 2.5), (2, 'y', 3)"), 'postgresql', true)
+    for (let count = 1; count <= 30; count++) {
+      const rows = Array.from({ length: count }, () => `(${list(random, 3)})`).join(', ')
+      const text = sql(rows)
+      const found = templates.match(text)
+      expect(found, text).not.toBeNull()
+      sameFingerprint(found!, normalise(text, rulesFor('postgresql')), text)
+      expect(found!.collapsedRows).toBe(count)
+    }
+    // Rows of another width are another shape.
+    expect(templates.match(sql('(1, 2)'))).toBeNull()
+  })
+
+  it('match lists and rows with awkward items only where the lexer agrees', () => {
+    const random = seededRandom(5)
+    const texts = [
+      'SELECT * FROM t WHERE a IN (1, 2) AND b IN (3)',
+      "INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y')",
+    ]
+    let matched = 0
+    for (const sql of texts) {
+      const templates = templatesFor(sql, 'mysql', true)
+      for (let variant = 0; variant < 300; variant++) {
+        const text = sql.replace(/\d+|'[a-z]'/g, (value) =>
+          random() < 0.3
+            ? AWKWARD[Math.floor(random() * AWKWARD.length)]!
+            : random() < 0.5
+              ? `${value}, ${value}`
+              : value,
+        )
+        const found = templates.match(text)
+        if (found === null) continue
+        matched++
+        sameFingerprint(found, normalise(text, rulesFor('mysql')), text)
+      }
+    }
+    expect(matched).toBeGreaterThan(50)
+  })
+
+  it('take no rows slot where VALUES is a function (`= VALUES(5)`)', () => {
+    const sql = 'INSERT INTO t (a) VALUES (1) ON DUPLICATE KEY UPDATE a = VALUES(7)'
+    const templates = templatesFor(sql, 'mysql', true)
+    const same = 'INSERT INTO t (a) VALUES (2) ON DUPLICATE KEY UPDATE a = VALUES(8)'
+    sameFingerprint(templates.match(same)!, normalise(same, rulesFor('mysql')), same)
+    expect(
+      templates.match('INSERT INTO t (a) VALUES (2) ON DUPLICATE KEY UPDATE a = VALUES(8), (9)'),
+    ).toBeNull()
+  })
+
+  it('rest a bucket whose templates keep failing, and lex its texts at once', () => {
+    const templates = templatesFor('SELECT * FROM t WHERE id = 1 /* a */', 'postgresql')
+    expect(templates.match('SELECT * FROM t WHERE id = 2 /* a */')).not.toBeNull()
+    // Every text with a comment of its own (as SQL commenters add them): no template fits.
+    for (let i = 0; i < 300; i++) {
+      expect(templates.match(`SELECT * FROM t WHERE id = 2 /* trace ${i} */`)).toBeNull()
+    }
+    // Now resting: even a text the template fits goes to the lexer.
+    expect(templates.match('SELECT * FROM t WHERE id = 3 /* a */')).toBeNull()
   })
 })
 

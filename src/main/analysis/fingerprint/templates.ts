@@ -28,7 +28,8 @@
  * matches against the lexer on the corpus with its values changed and with random edits.
  */
 import type { DialectRules } from './dialect'
-import { FingerprintResult, type LiteralSource, type LiteralSpans } from './normalise'
+import type { FingerprintResult, LiteralSpans } from './normalise'
+import { ShapeTemplate, SlotPatterns } from './shape-template'
 
 /** Chars of the prefix that picks a template's bucket. */
 const KEY_LENGTH = 16
@@ -40,94 +41,106 @@ const BUCKET_SIZE = 8
  */
 const GENERATION_SIZE = 256
 /**
- * Templates per shape: one per spelling that recurs (an IN list of 3 and one of 4 items are
- * one shape, two templates); past this, the shape's other spellings are lexed.
+ * Templates per shape: one per spelling that recurs (the same statement with a comment,
+ * other spacing, a value of another kind); past this, the shape's other spellings are lexed.
  */
 const MAX_TEMPLATES_PER_SHAPE = 8
 /** Shapes counted per generation; past this the counts start over. */
 const MAX_COUNTED_SHAPES = 4_096
 /** Longer texts get no template: they repeat too rarely to repay the pattern. */
 const MAX_TEMPLATE_LENGTH = 4_096
+/**
+ * A bucket whose templates fail far more often than they match (every text of its prefix
+ * carries a comment of its own, say, or is a statement seen once) rests: for the next this
+ * many texts of its prefix none of its templates is tried, and they go to the lexer at once.
+ * A failed try costs ~0.1 µs, a match saves ~1.5 µs: a bucket rests when its failed tries
+ * outnumber its matches 15 to 1. The rest is short, so a bucket is back in use soon after
+ * its texts match again.
+ */
+const REST_FOR = 256
+const FAILURES_PER_MATCH = 15
+/** Failed tries after which a bucket's record is judged (and started over). */
+const JUDGE_AFTER = 256
 
-// What a slot accepts: a plain number, or a quoted string with no quote inside (a doubled
-// quote escapes itself) and, where backslashes escape, no backslash. Nothing after a slot
-// needs checking for what the lexer would have read into it (an exponent, a `.`, letters, a
-// second quote): the template's next run follows, and the lexer stopped before its first char
-// when it read the template's own text.
-const DIGITS = '\\d+(?:\\.\\d+)?'
-const NUMBER = `(${DIGITS})`
-// A signed slot keeps the template's sign: `-` after a `-` would start a comment.
-const NEGATIVE_NUMBER = `(-${DIGITS})`
-const POSITIVE_NUMBER = `(\\+${DIGITS})`
+/** The templates of one prefix, with how they have fared. */
+class Bucket {
+  readonly templates: ShapeTemplate[] = []
+  matches = 0
+  failures = 0
+  /** Texts still to skip. */
+  resting = 0
 
-class ShapeTemplate implements LiteralSource {
-  constructor(
-    readonly pattern: RegExp,
-    /** Index in `literals` of each slot's value (capture group s + 1). */
-    readonly slotLiterals: Uint8Array,
-    /** The fingerprint of the text the template was made from. */
-    readonly result: FingerprintResult,
-  ) {}
+  /** The template that gave the last match. */
+  matched: ShapeTemplate | null = null
 
-  /** The literals of a text this template matched. */
-  literalsOf(text: string): string[] {
-    const values = this.pattern.exec(text)!
-    const literals = this.result.literals.slice()
-    const slotLiterals = this.slotLiterals
-    for (let s = 0; s < slotLiterals.length; s++) literals[slotLiterals[s]!] = values[s + 1]!
-    return literals
+  /** The fingerprint of `text` from one of the templates (`matched`), or null. */
+  match(text: string): FingerprintResult | null {
+    if (this.resting > 0) {
+      this.resting--
+      return null
+    }
+    const templates = this.templates
+    for (let t = 0; t < templates.length; t++) {
+      const template = templates[t]!
+      const result = template.match(text)
+      if (result !== null) {
+        this.matches++
+        this.failures += t
+        if (t > 0) {
+          // Move the hit one place up: the shapes in use drift to the front.
+          templates[t] = templates[t - 1]!
+          templates[t - 1] = template
+        }
+        this.matched = template
+        return result
+      }
+    }
+    this.failures += templates.length
+    if (this.failures >= JUDGE_AFTER) {
+      if (this.failures > this.matches * FAILURES_PER_MATCH) this.resting = REST_FOR
+      this.failures = 0
+      this.matches = 0
+    }
+    return null
+  }
+
+  add(template: ShapeTemplate): void {
+    if (this.templates.length >= BUCKET_SIZE) this.templates.pop()
+    this.templates.unshift(template)
   }
 }
 
 /** Templates of one dialect, in two generations of prefix-keyed buckets. */
 export class ShapeTemplates {
-  private young = new Map<number, ShapeTemplate[]>()
-  private old = new Map<number, ShapeTemplate[]>()
+  private young = new Map<number, Bucket>()
+  private old = new Map<number, Bucket>()
   private youngCount = 0
   /**
    * Per shape id lexed in this generation: how many templates it has (0: seen once). A shape
    * gets a template on its second text, so a stream of one-off statements costs no patterns.
    */
   private shapes = new Map<string, number>()
-  private readonly doubleQuotedStrings: boolean
-  private readonly singleQuoted: string
-  private readonly doubleQuoted: string
+  private readonly patterns: SlotPatterns
 
   constructor(rules: DialectRules) {
-    this.doubleQuotedStrings = rules.doubleQuotedStrings
-    this.singleQuoted = rules.backslashEscapes ? "'([^'\\\\]*)'" : "'([^']*)'"
-    // MySQL's "text" always takes backslash escapes.
-    this.doubleQuoted = '"([^"\\\\]*)"'
+    this.patterns = new SlotPatterns(rules)
   }
 
   /** The fingerprint of `text` from a template of its shape, or null when none matches. */
   match(text: string): FingerprintResult | null {
     if (text.length > MAX_TEMPLATE_LENGTH || this.youngCount + this.old.size === 0) return null
-    const key = prefixKey(text, this.doubleQuotedStrings)
+    const key = prefixKey(text, this.patterns.doubleQuotedStrings)
     const young = this.young.get(key)
     if (young !== undefined) {
-      for (let t = 0; t < young.length; t++) {
-        const template = young[t]!
-        const found = tryTemplate(template, text)
-        if (found !== null) {
-          if (t > 0) {
-            // Move the hit one place up: the shapes in use drift to the front.
-            young[t] = young[t - 1]!
-            young[t - 1] = template
-          }
-          return found
-        }
-      }
+      const found = young.match(text)
+      if (found !== null) return found
     }
     const old = this.old.get(key)
     if (old !== undefined) {
-      for (let t = 0; t < old.length; t++) {
-        const template = old[t]!
-        const found = tryTemplate(template, text)
-        if (found !== null) {
-          this.add(key, template)
-          return found
-        }
+      const found = old.match(text)
+      if (found !== null) {
+        this.add(key, old.matched!)
+        return found
       }
     }
     return null
@@ -148,22 +161,10 @@ export class ShapeTemplates {
     }
     if (templates >= MAX_TEMPLATES_PER_SHAPE) return
     this.shapes.set(result.id, templates + 1)
-    let source = '^'
-    let from = 0
-    const slotLiterals: number[] = []
-    for (let k = 0; k < spans.count; k++) {
-      const start = spans.starts[k]!
-      const end = spans.ends[k]!
-      const slot = this.slotPattern(text, start, end)
-      if (slot === null) continue
-      source += escapeForPattern(text.slice(from, start)) + slot
-      from = end
-      slotLiterals.push(k)
-    }
-    if (slotLiterals.length === 0) return
-    source += escapeForPattern(text.slice(from)) + '$'
-    const key = prefixKey(text, this.doubleQuotedStrings)
-    this.add(key, new ShapeTemplate(new RegExp(source), Uint8Array.from(slotLiterals), result))
+    // A shape's first template keeps its lists' lengths; one that comes back with other
+    // lengths (or rows) gets one for any length.
+    const template = ShapeTemplate.from(text, result, spans, this.patterns, templates > 0)
+    if (template !== null) this.add(prefixKey(text, this.patterns.doubleQuotedStrings), template)
   }
 
   clear(): void {
@@ -181,53 +182,11 @@ export class ShapeTemplates {
       // Shapes whose templates may now age out can make new ones.
       this.shapes.clear()
     }
-    const bucket = this.young.get(key)
-    if (bucket === undefined) {
-      this.young.set(key, [template])
-    } else {
-      if (bucket.length >= BUCKET_SIZE) bucket.pop()
-      bucket.unshift(template)
-    }
+    let bucket = this.young.get(key)
+    if (bucket === undefined) this.young.set(key, (bucket = new Bucket()))
+    bucket.add(template)
     this.youngCount++
   }
-
-  /** The pattern of a slot for the literal at [start, end), or null to keep it as fixed text. */
-  private slotPattern(text: string, start: number, end: number): string | null {
-    const first = text.charCodeAt(start)
-    if (first === 39 || (first === 34 && this.doubleQuotedStrings)) {
-      // Quoted with nothing escaped: the only quote inside is the closing one.
-      const quote = first === 39 ? "'" : '"'
-      if (end - start < 2 || text.indexOf(quote, start + 1) !== end - 1) return null
-      if (text.slice(start, end).includes('\\')) return null
-      return first === 39 ? this.singleQuoted : this.doubleQuoted
-    }
-    if (first === 43 || first === 45) {
-      if (!isPlainNumber(text, start + 1, end)) return null
-      return first === 45 ? NEGATIVE_NUMBER : POSITIVE_NUMBER
-    }
-    return isPlainNumber(text, start, end) ? NUMBER : null
-  }
-}
-
-/**
- * The fingerprint of `text` if it matches `template`, else null. Its literals are read out
- * of the text when first asked for (a second run of the pattern, with captures).
- */
-function tryTemplate(template: ShapeTemplate, text: string): FingerprintResult | null {
-  if (!template.pattern.test(text)) return null
-  const made = template.result
-  return new FingerprintResult(
-    made.id,
-    made.text,
-    made.statement,
-    made.collapsedRows,
-    made.inListItems,
-    null,
-    made.placeholders,
-    made.paginated,
-    text,
-    template,
-  )
 }
 
 /**
@@ -253,25 +212,4 @@ function prefixKey(text: string, doubleQuotedStrings: boolean): number {
     hash = Math.imul(hash ^ code, 16777619)
   }
   return hash
-}
-
-/** [start, end) is digits with an optional fraction (`12`, `12.5`): what NUMBER accepts. */
-function isPlainNumber(text: string, start: number, end: number): boolean {
-  let j = start
-  while (j < end && isDigit(text.charCodeAt(j))) j++
-  if (j === start) return false
-  if (j === end) return true
-  if (text.charCodeAt(j) !== 46) return false
-  const fraction = ++j
-  while (j < end && isDigit(text.charCodeAt(j))) j++
-  return j > fraction && j === end
-}
-
-function isDigit(code: number): boolean {
-  return code >= 48 && code <= 57
-}
-
-/** `text` as a pattern that matches it exactly. */
-function escapeForPattern(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')
 }
