@@ -3,29 +3,37 @@
  *
  * An app that inlines its values sends few shapes and endless texts: `... WHERE id = 7`,
  * `... WHERE id = 8`. Once the lexer has read two texts of a shape, a template remembers the
- * second one as its fixed source with the places of its literals open (slots). A new text
- * that has exactly that fixed source, and in every slot one plain literal of the same kind,
- * lexes to the same tokens, so it has the same fingerprint; only its literal values differ.
+ * second one as its fixed source with the places of its literals open (slots; see
+ * `shape-template.ts`). A new text that has exactly that fixed source, and in every slot what
+ * the lexer reads as the same kind of tokens (one plain literal; or, for an IN list or the
+ * rows of a VALUES clause, any number of plain items), has the same fingerprint; only its
+ * literal values (and list lengths) differ.
  *
  * The lexer decides every shape; a template never does. It is an exact match of text the
  * lexer has read, compiled once into an anchored pattern (`^fixed(slot)fixed(slot)...$`)
- * whose one native run checks the fixed chars, scans the slots and captures the values:
- * measured ~0.15 µs for an ORM query with six values, where the lexer and the writer take
- * ~1.5 µs. A text that does not match (other values' kinds, other spacing, a comment) goes
- * to the lexer.
+ * whose one native run checks the fixed chars and scans the slots: measured ~0.1–0.15 µs
+ * for an ORM query with six values, where the lexer and the writer take ~1.5 µs. A text that
+ * does not match (another kind of value, other spacing, a comment) goes to the lexer.
  *
  * Why a match cannot change the shape: the lexer reads left to right, and what it makes of a
  * char depends on the chars before it and a bounded look at the next one or two. Before every
- * slot the text is the template's own; a slot holds only what the lexer reads as one literal
- * of the slot's kind (digits with an optional fraction, with the template's sign if it had
- * one; or a quoted string without escapes); and after each slot comes the template's own
- * next run, whose first char the lexer did not take into the literal before. Value tokens
- * never take part in the lexer's decisions by their text (lists and rows compare token
- * kinds). One lexer rule looks further ahead, past a value: `%(name)s` searches for its `)`,
- * which a string slot could hold, so texts with `%(` get no template. Literals a slot cannot
- * take (an escaped string, an exponent, a hex number, `TRUE`, a dollar-quoted string) stay
- * fixed text: the new text must have them exactly. `fingerprint-templates.test.ts` checks
- * matches against the lexer on the corpus with its values changed and with random edits.
+ * slot the text is the template's own; a slot holds only what the lexer reads as literals of
+ * the slot's kind (digits with an optional fraction, with the template's sign if it had one;
+ * a quoted string without escapes; for lists and rows, such items between `,` and brackets);
+ * and after each slot comes the template's own next run, whose first char the lexer did not
+ * take into the literal before. Value tokens never take part in the lexer's decisions by
+ * their text (lists and rows compare token kinds), and a list or rows slot is made only when
+ * the lexer reads the text with it one item long and two items long as the same shape. One
+ * lexer rule looks further ahead, past a value: `%(name)s` searches for its `)`, which a
+ * string slot could hold, so texts with `%(` get no template. Literals a slot cannot take (an
+ * escaped string, an exponent, a hex number, `TRUE`, a dollar-quoted string) stay fixed text:
+ * the new text must have them exactly. `fingerprint-templates.test.ts` checks matches
+ * against the lexer on the corpus with its values changed, with random edits, and with lists
+ * and rows of every length.
+ *
+ * The store: templates are found by a hash of the text's first chars (a bucket), tried the
+ * last used first; a shape's first template keeps its lists' lengths (one `test`, no
+ * counting), a later one takes any length; a bucket whose templates keep failing rests.
  */
 import type { DialectRules } from './dialect'
 import type { FingerprintResult, LiteralSpans } from './normalise'
