@@ -250,6 +250,16 @@ describe.each([false, true])('shape templates (lists and rows of any length: %s)
     expect(postgres.match("SELECT * FROM t WHERE a = 'y\\'")?.literals).toEqual(['y\\'])
   })
 
+  it('take every char of the fixed text literally, pattern syntax included', () => {
+    const sql = (id: number) =>
+      `SELECT "a.*+?^$|\\" , [x] FROM "t(1)" /* {2,3} [^a] */ WHERE "b" = ${id} AND c ~ '.*'`
+    const templates = templatesFor(sql(1), 'postgresql')
+    const text = sql(42)
+    sameFingerprint(templates.match(text)!, normalise(text, rulesFor('postgresql')), text)
+    expect(templates.match(text.replace('.*+', '.**+'))).toBeNull()
+    expect(templates.match(text.replace('{2,3}', '{2,4}'))).toBeNull()
+  })
+
   it('make a template only on the second text of a shape', () => {
     const templates = new ShapeTemplates(rulesFor('sqlite'))
     const learn = (text: string) => {

@@ -171,7 +171,14 @@ export class ShapeTemplates {
     this.shapes.set(result.id, templates + 1)
     // A shape's first template keeps its lists' lengths; one that comes back with other
     // lengths (or rows) gets one for any length.
-    const template = ShapeTemplate.from(text, result, spans, this.patterns, templates > 0)
+    let template: ShapeTemplate | null
+    try {
+      template = ShapeTemplate.from(text, result, spans, this.patterns, templates > 0)
+    } catch {
+      // No known way (the pattern escapes every text it takes), but a template is only a
+      // shortcut: the fingerprint must not fail for want of one.
+      return
+    }
     if (template !== null) this.add(prefixKey(text, this.patterns.doubleQuotedStrings), template)
   }
 
