@@ -257,7 +257,13 @@ describe.each([false, true])('shape templates (lists and rows of any length: %s)
     const text = sql(42)
     sameFingerprint(templates.match(text)!, normalise(text, rulesFor('postgresql')), text)
     expect(templates.match(text.replace('.*+', '.**+'))).toBeNull()
-    expect(templates.match(text.replace('{2,3}', '{2,4}'))).toBeNull()
+    // Another comment: the lexer skips it as it did the first.
+    const commented = text.replace('{2,3}', '{2,4}')
+    sameFingerprint(
+      templates.match(commented)!,
+      normalise(commented, rulesFor('postgresql')),
+      commented,
+    )
   })
 
   it('make a template only on the second text of a shape', () => {
@@ -347,14 +353,29 @@ describe('shape templates: lists and rows of any length', () => {
   })
 
   it('rest a bucket whose templates keep failing, and lex its texts at once', () => {
-    const templates = templatesFor('SELECT * FROM t WHERE id = 1 /* a */', 'postgresql')
-    expect(templates.match('SELECT * FROM t WHERE id = 2 /* a */')).not.toBeNull()
-    // Every text with a comment of its own (as SQL commenters add them): no template fits.
+    const templates = templatesFor("SELECT * FROM t WHERE id = 1 AND s = 'a'", 'postgresql')
+    expect(templates.match("SELECT * FROM t WHERE id = 2 AND s = 'b'")).not.toBeNull()
+    // Every text with an escaped string (a template takes only plain ones): none fits.
     for (let i = 0; i < 300; i++) {
-      expect(templates.match(`SELECT * FROM t WHERE id = 2 /* trace ${i} */`)).toBeNull()
+      expect(templates.match(`SELECT * FROM t WHERE id = 2 AND s = 'it''s ${i}'`)).toBeNull()
     }
     // Now resting: even a text the template fits goes to the lexer.
-    expect(templates.match('SELECT * FROM t WHERE id = 3 /* a */')).toBeNull()
+    expect(templates.match("SELECT * FROM t WHERE id = 3 AND s = 'c'")).toBeNull()
+  })
+
+  it('take any comment where the template had one, as SQL commenters add them', () => {
+    const sql = (id: number, trace: string) =>
+      `SELECT * FROM "user" WHERE "id" = ${id} /*traceparent='00-${trace}-01',route='%2Fusers'*/`
+    const templates = templatesFor(sql(1, 'a1'), 'postgresql')
+    for (let i = 0; i < 20; i++) {
+      const text = sql(i, `${i}f${i * 7}`)
+      sameFingerprint(templates.match(text)!, normalise(text, rulesFor('postgresql')), text)
+    }
+    // Not a comment the lexer would end at the same place, nor MySQL's executable one.
+    expect(templates.match('SELECT * FROM "user" WHERE "id" = 2 /* a /* b */ c */')).toBeNull()
+    const mysql = templatesFor('SELECT * FROM t WHERE id = 1 /* x */', 'mysql')
+    expect(mysql.match('SELECT * FROM t WHERE id = 2 /* y */')).not.toBeNull()
+    expect(mysql.match('SELECT * FROM t WHERE id = 2 /*!50100 y */')).toBeNull()
   })
 })
 

@@ -82,6 +82,8 @@ export class FingerprintResult implements NormalisedQuery {
 
 /** At most this many literal values are kept per query. */
 export const MAX_LITERALS = 50
+/** Block comments noted per query (for templates; later ones stay fixed text there). */
+const MAX_COMMENTS = 8
 
 // Token kinds.
 const T_NONE = 0
@@ -245,6 +247,10 @@ class Normaliser {
   readonly literalEnds = new Int32Array(MAX_LITERALS)
   /** A literal went unkept: more than MAX_LITERALS of them. */
   literalsDropped = false
+  /** Where the first block comments are (not MySQL's executable ones), for `templates.ts`. */
+  readonly commentStarts = new Int32Array(MAX_COMMENTS)
+  readonly commentEnds = new Int32Array(MAX_COMMENTS)
+  commentCount = 0
   private placeholders = 0
   private inListItems = 0
   private collapsedRows = 0
@@ -329,6 +335,7 @@ class Normaliser {
     this.depth = 0
     this.literalCount = 0
     this.literalsDropped = false
+    this.commentCount = 0
     this.placeholders = 0
     this.inListItems = 0
     this.collapsedRows = 0
@@ -558,7 +565,9 @@ class Normaliser {
     }
     if (!rules.nestedComments) {
       const end = sql.indexOf('*/', i + 2)
-      return end < 0 ? n : end + 2
+      if (end < 0) return n
+      this.noteComment(i, end + 2)
+      return end + 2
     }
     let nesting = 1
     let j = i + 2
@@ -566,7 +575,10 @@ class Normaliser {
       const code = sql.charCodeAt(j)
       if (code === 42 && sql.charCodeAt(j + 1) === 47) {
         j += 2
-        if (--nesting === 0) return j
+        if (--nesting === 0) {
+          this.noteComment(i, j)
+          return j
+        }
       } else if (code === 47 && sql.charCodeAt(j + 1) === 42) {
         j += 2
         nesting++
@@ -575,6 +587,14 @@ class Normaliser {
       }
     }
     return n
+  }
+
+  private noteComment(start: number, end: number): void {
+    const count = this.commentCount
+    if (count === MAX_COMMENTS) return
+    this.commentStarts[count] = start
+    this.commentEnds[count] = end
+    this.commentCount = count + 1
   }
 
   /**
@@ -1569,11 +1589,15 @@ export function normalise(sql: string, rules: DialectRules): FingerprintResult {
   return result
 }
 
-/** Where the last `normalise` found its literals (read before the next call). */
+/** Where the last `normalise` found its literals and block comments (read before the next call). */
 export interface LiteralSpans {
   readonly starts: Int32Array
   readonly ends: Int32Array
   readonly count: number
+  /** The first block comments (up to 8), but MySQL's executable ones (`/*! ... *\/`). */
+  readonly commentStarts: Int32Array
+  readonly commentEnds: Int32Array
+  readonly commentCount: number
 }
 
 /** The literals of the last `normalise`, or null when some went unkept (over MAX_LITERALS). */
@@ -1583,5 +1607,8 @@ export function lastLiteralSpans(): LiteralSpans | null {
     starts: normaliser.literalStarts,
     ends: normaliser.literalEnds,
     count: normaliser.literalCount,
+    commentStarts: normaliser.commentStarts,
+    commentEnds: normaliser.commentEnds,
+    commentCount: normaliser.commentCount,
   }
 }

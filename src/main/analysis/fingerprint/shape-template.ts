@@ -27,6 +27,8 @@ import {
 const VALUE = 0
 const LIST = 1
 const ROWS = 2
+/** A block comment: any other comment the lexer skips the same way will do (no value). */
+const COMMENT = 3
 
 // What a slot's value looks like. Nothing after a slot needs checking for what the lexer
 // would have read into it (an exponent, a `.`, letters, a second quote): the template's next
@@ -39,6 +41,15 @@ const NEGATIVE_NUMBER = { before: '', body: `-${DIGITS}`, after: '' }
 const POSITIVE_NUMBER = { before: '', body: `\\+${DIGITS}`, after: '' }
 /** Between list items and between rows, as ORMs write them (the lexer ignores the space). */
 const SEPARATOR = ', ?'
+/**
+ * A block comment with no `*\/` or `/*` inside (so it ends where the lexer's does, nesting
+ * or not), and not MySQL's executable `/*!` or `/*M!`, whose content is SQL.
+ */
+const ANY_COMMENT = {
+  before: '',
+  body: '/\\*(?!M?!)(?:[^*/]|\\*(?!/)|/(?!\\*))*\\*/',
+  after: '',
+}
 
 const IN_BEFORE = /(?:^|[^\w$@#"`\]])in ?$/i
 const VALUES_BEFORE = /(?:^|[^\w$@#"`\]])values ?$/i
@@ -119,6 +130,9 @@ export class ShapeTemplate implements LiteralSource {
       starts: spans.starts.slice(0, spans.count),
       ends: spans.ends.slice(0, spans.count),
       count: spans.count,
+      commentStarts: spans.commentStarts.slice(0, spans.commentCount),
+      commentEnds: spans.commentEnds.slice(0, spans.commentCount),
+      commentCount: spans.commentCount,
     }
     let slots = findSlots(text, spans, patterns, lists)
     let counts = slots.some((slot) => slot.kind !== VALUE)
@@ -135,6 +149,7 @@ export class ShapeTemplate implements LiteralSource {
       }
     }
     if (slots.length === 0) return null
+    slots = withComments(slots, spans)
     const source = (capture: (slot: Slot) => boolean) => {
       let out = '^'
       let from = 0
@@ -147,8 +162,8 @@ export class ShapeTemplate implements LiteralSource {
       return `${out}${escapeForPattern(text.slice(from))}$`
     }
     return new ShapeTemplate(
-      new RegExp(source(() => true)),
-      counts ? new RegExp(source((slot) => slot.kind !== VALUE)) : null,
+      new RegExp(source((slot) => slot.kind !== COMMENT)),
+      counts ? new RegExp(source((slot) => slot.kind === LIST || slot.kind === ROWS)) : null,
       slots,
       result,
       baseInListItems,
@@ -204,11 +219,13 @@ export class ShapeTemplate implements LiteralSource {
     const fixed = this.result.literals
     const literals: string[] = []
     let k = 0
+    let group = 1
     for (let s = 0; s < this.slots.length; s++) {
       const slot = this.slots[s]!
+      if (slot.kind === COMMENT) continue
       while (k < slot.firstLiteral) literals.push(fixed[k++]!)
-      if (slot.kind === VALUE) literals.push(groups[s + 1]!)
-      else pushItems(groups[s + 1]!, literals)
+      if (slot.kind === VALUE) literals.push(groups[group++]!)
+      else pushItems(groups[group++]!, literals)
       k = slot.endLiteral
     }
     while (k < fixed.length) literals.push(fixed[k++]!)
@@ -253,6 +270,38 @@ function findSlots(
     k++
   }
   return slots
+}
+
+/**
+ * `slots` with a comment slot for each block comment the lexer noted, in text order. Only
+ * with a value slot already there: a text that differs from its siblings only in a comment
+ * (as SQL commenters write them) has one of those, and comments alone are not worth a
+ * pattern.
+ */
+function withComments(slots: Slot[], spans: LiteralSpans): Slot[] {
+  if (spans.commentCount === 0) return slots
+  const merged: Slot[] = []
+  let s = 0
+  let literalsBefore = 0
+  for (let c = 0; c < spans.commentCount; c++) {
+    const start = spans.commentStarts[c]!
+    const end = spans.commentEnds[c]!
+    while (s < slots.length && slots[s]!.start < start) merged.push(slots[s++]!)
+    if (merged.length > 0 && merged[merged.length - 1]!.end > start) continue
+    while (literalsBefore < spans.count && spans.starts[literalsBefore]! < start) literalsBefore++
+    merged.push({
+      kind: COMMENT,
+      firstLiteral: literalsBefore,
+      endLiteral: literalsBefore,
+      start,
+      end,
+      pattern: ANY_COMMENT,
+      one: '',
+      two: '',
+    })
+  }
+  while (s < slots.length) merged.push(slots[s++]!)
+  return merged
 }
 
 /** The pattern of a value slot for the literal at [start, end), or null to keep it as text. */
