@@ -9,7 +9,9 @@
  * - a list: the items of an `IN (...)` list, any number of them, each a plain number or
  *   string (the lexer collapses such a list to `IN (?+)` whatever its length);
  * - rows: the rows of a `VALUES (...), (...)` clause, any number of them, each with the
- *   template's row's number of plain items (the lexer keeps one of identical rows).
+ *   template's row's number of plain items (the lexer keeps one of identical rows);
+ * - a comment: where the template had a block comment, any other the lexer skips the same
+ *   way (SQL commenters put a trace id in every query's comment).
  * A list or rows slot changes two counts with its length (`inListItems`, `collapsedRows`),
  * so a match counts its items; and before a template takes one, the lexer reads the text
  * with that list or those rows shortened to one item and lengthened to two: both must come

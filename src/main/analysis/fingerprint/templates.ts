@@ -6,14 +6,14 @@
  * second one as its fixed source with the places of its literals open (slots; see
  * `shape-template.ts`). A new text that has exactly that fixed source, and in every slot what
  * the lexer reads as the same kind of tokens (one plain literal; or, for an IN list or the
- * rows of a VALUES clause, any number of plain items), has the same fingerprint; only its
- * literal values (and list lengths) differ.
+ * rows of a VALUES clause, any number of plain items; for a block comment, any other), has
+ * the same fingerprint; only its literal values (and list lengths) differ.
  *
  * The lexer decides every shape; a template never does. It is an exact match of text the
  * lexer has read, compiled once into an anchored pattern (`^fixed(slot)fixed(slot)...$`)
  * whose one native run checks the fixed chars and scans the slots: measured ~0.1–0.15 µs
  * for an ORM query with six values, where the lexer and the writer take ~1.5 µs. A text that
- * does not match (another kind of value, other spacing, a comment) goes to the lexer.
+ * does not match (another kind of value, other spacing) goes to the lexer.
  *
  * Why a match cannot change the shape: the lexer reads left to right, and what it makes of a
  * char depends on the chars before it and a bounded look at the next one or two. Before every
