@@ -236,6 +236,17 @@ describe.each([false, true])('shape templates (lists and rows of any length: %s)
     expect(normalise('SELECT a --7 FROM t', rulesFor('postgresql')).text).toBe('SELECT a')
   })
 
+  it('keep a number’s form: after `4.5` a `.` is the next token, after `1` part of `1.`', () => {
+    // Found by the random-statement test (fingerprint-templates-fuzz.test.ts).
+    const templates = templatesFor("X'ff' 4.5. 22", 'mysql', lists)
+    for (const sql of ["X'ff' 1. 22", "X'ff' 7.25. 23"]) {
+      const found = templates.match(sql)
+      if (found !== null) sameFingerprint(found, normalise(sql, rulesFor('mysql')), sql)
+    }
+    expect(templates.match("X'ff' 1. 22")).toBeNull()
+    expect(templates.match("X'ff' 7.25. 23")).not.toBeNull()
+  })
+
   it('make none for texts with `%(`, whose placeholder looks past a value for its `)`', () => {
     const sql = "SELECT %(x) + 'a', 5 FROM t"
     expect(templatesFor(sql, 'postgresql').match("SELECT %(x) + 'b', 6 FROM t")).toBeNull()

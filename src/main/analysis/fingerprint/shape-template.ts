@@ -33,14 +33,13 @@ const ROWS = 2
 const COMMENT = 3
 
 // What a slot's value looks like. Nothing after a slot needs checking for what the lexer
-// would have read into it (an exponent, a `.`, letters, a second quote): the template's next
-// run follows, and the lexer stopped before its first char when it read the template's own
-// text.
+// would have read into it (an exponent, letters, a second quote): the template's next run
+// follows, and the lexer stopped before its first char when it read the template's own
+// text. A number keeps its template's form, though: after `4.5` a `.` is the next token,
+// after `4` the lexer reads it into the number (`4.`).
+const INTEGER = '\\d+'
+const DECIMAL = '\\d+\\.\\d+'
 const DIGITS = '\\d+(?:\\.\\d+)?'
-const NUMBER = { before: '', body: DIGITS, after: '' }
-// A signed value keeps the template's sign: `-` after a `-` would start a comment.
-const NEGATIVE_NUMBER = { before: '', body: `-${DIGITS}`, after: '' }
-const POSITIVE_NUMBER = { before: '', body: `\\+${DIGITS}`, after: '' }
 /** Between list items and between rows, as ORMs write them (the lexer ignores the space). */
 const SEPARATOR = ', ?'
 /**
@@ -321,11 +320,11 @@ function valuePattern(
     if (text.slice(start, end).includes('\\')) return null
     return first === 39 ? patterns.singleQuoted : patterns.doubleQuoted
   }
-  if (first === 43 || first === 45) {
-    if (!isPlainNumber(text, start + 1, end)) return null
-    return first === 45 ? NEGATIVE_NUMBER : POSITIVE_NUMBER
-  }
-  return isPlainNumber(text, start, end) ? NUMBER : null
+  // A signed value keeps the template's sign: `-` after a `-` would start a comment.
+  const sign = first === 45 ? '-' : first === 43 ? '\\+' : ''
+  const form = plainNumber(text, sign === '' ? start : start + 1, end)
+  if (form === NOT_A_NUMBER) return null
+  return { before: '', body: sign + (form === AN_INTEGER ? INTEGER : DECIMAL), after: '' }
 }
 
 /** A literal that can be a list or row item: a plain number (`-` allowed) or plain string. */
@@ -335,7 +334,7 @@ function isItem(text: string, start: number, end: number): boolean {
     if (end - start < 2 || text.indexOf("'", start + 1) !== end - 1) return false
     return !text.slice(start, end).includes('\\')
   }
-  return isPlainNumber(text, first === 45 ? start + 1 : start, end)
+  return plainNumber(text, first === 45 ? start + 1 : start, end) !== NOT_A_NUMBER
 }
 
 /**
@@ -479,16 +478,20 @@ function pushItems(region: string, literals: string[]): void {
   }
 }
 
-/** [start, end) is digits with an optional fraction (`12`, `12.5`). */
-function isPlainNumber(text: string, start: number, end: number): boolean {
+const NOT_A_NUMBER = 0
+const AN_INTEGER = 1
+const A_DECIMAL = 2
+
+/** What [start, end) is: digits (`12`), digits with a fraction (`12.5`), or neither. */
+function plainNumber(text: string, start: number, end: number): number {
   let j = start
   while (j < end && isDigit(text.charCodeAt(j))) j++
-  if (j === start) return false
-  if (j === end) return true
-  if (text.charCodeAt(j) !== 46) return false
+  if (j === start) return NOT_A_NUMBER
+  if (j === end) return AN_INTEGER
+  if (text.charCodeAt(j) !== 46) return NOT_A_NUMBER
   const fraction = ++j
   while (j < end && isDigit(text.charCodeAt(j))) j++
-  return j > fraction && j === end
+  return j > fraction && j === end ? A_DECIMAL : NOT_A_NUMBER
 }
 
 function isDigit(code: number): boolean {

@@ -18,7 +18,7 @@
  * Why a match cannot change the shape: the lexer reads left to right, and what it makes of a
  * char depends on the chars before it and a bounded look at the next one or two. Before every
  * slot the text is the template's own; a slot holds only what the lexer reads as literals of
- * the slot's kind (digits with an optional fraction, with the template's sign if it had one;
+ * the slot's kind (digits, with a fraction and a sign where the template's value had them;
  * a quoted string without escapes; for lists and rows, such items between `,` and brackets);
  * and after each slot comes the template's own next run, whose first char the lexer did not
  * take into the literal before. Value tokens never take part in the lexer's decisions by
