@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { QueryRecord } from '../../src/shared/domain'
 import { Analyzer, analyzeSession, lookupOver } from '../../src/main/analysis/analyzer'
+import { clearFingerprintCache } from '../../src/main/analysis/fingerprint'
 import { app, frame } from './fixtures'
 
 /** SQL as TypeORM 1.1 sends it on SQLite (copied from the integration test's agent traffic). */
@@ -102,6 +103,27 @@ describe('Analyzer', () => {
       ...Array(8).fill('n-plus-one'),
       'error',
     ])
+  })
+
+  it('finds the same problems when the app inlines its values (shape templates at work)', () => {
+    const bound = demoSession(6)
+    // TypeORM on SQLite inlines ids (`WHERE "id" = 7`); past a shape's second text, new texts
+    // are matched by a shape template and their values read from the text when compared.
+    const inlined = bound.map((query) => ({
+      ...query,
+      sql: query.sql.replace('?', String((query.params as unknown[])[0])),
+      params: [],
+    }))
+    clearFingerprintCache()
+    const fromInlined = analyzeSession(inlined, [typeorm])
+    const fromBound = analyzeSession(bound, [typeorm])
+    expect(fromInlined.summary()).toEqual(fromBound.summary())
+    const outline = (analyzer: Analyzer) =>
+      analyzer
+        .findingsResult()
+        .findings.map((f) => [f.kind, f.scope.id, f.fingerprintId, f.count, f.queryIds])
+    expect(outline(fromInlined)).toEqual(outline(fromBound))
+    expect(outline(fromInlined)).toHaveLength(12)
   })
 
   it('draws the timeline of a loaded session whose ids have gaps', () => {
