@@ -1600,9 +1600,12 @@ export interface LiteralSpans {
   readonly commentCount: number
 }
 
-/** The literals of the last `normalise`, or null when some went unkept (over MAX_LITERALS). */
+/**
+ * The literals of the last `normalise`, or null when there are none to make a template of:
+ * no literals (most bound-parameter SQL), or some went unkept (over MAX_LITERALS).
+ */
 export function lastLiteralSpans(): LiteralSpans | null {
-  if (normaliser.literalsDropped) return null
+  if (normaliser.literalCount === 0 || normaliser.literalsDropped) return null
   return {
     starts: normaliser.literalStarts,
     ends: normaliser.literalEnds,

@@ -314,10 +314,7 @@ function valuePattern(
 ): SlotPattern | null {
   const first = text.charCodeAt(start)
   if (first === 39 || (first === 34 && patterns.doubleQuotedStrings)) {
-    // Quoted with nothing escaped: the only quote inside is the closing one.
-    const quote = first === 39 ? "'" : '"'
-    if (end - start < 2 || text.indexOf(quote, start + 1) !== end - 1) return null
-    if (text.slice(start, end).includes('\\')) return null
+    if (!isPlainQuoted(text, start, end)) return null
     return first === 39 ? patterns.singleQuoted : patterns.doubleQuoted
   }
   // A signed value keeps the template's sign: `-` after a `-` would start a comment.
@@ -330,11 +327,18 @@ function valuePattern(
 /** A literal that can be a list or row item: a plain number (`-` allowed) or plain string. */
 function isItem(text: string, start: number, end: number): boolean {
   const first = text.charCodeAt(start)
-  if (first === 39) {
-    if (end - start < 2 || text.indexOf("'", start + 1) !== end - 1) return false
-    return !text.slice(start, end).includes('\\')
-  }
+  if (first === 39) return isPlainQuoted(text, start, end)
   return plainNumber(text, first === 45 ? start + 1 : start, end) !== NOT_A_NUMBER
+}
+
+/**
+ * The quoted literal at [start, end) has nothing escaped: its only quote inside is the
+ * closing one, and it has no backslash (which escapes where the dialect says so).
+ */
+function isPlainQuoted(text: string, start: number, end: number): boolean {
+  const quote = text[start]!
+  if (end - start < 2 || text.indexOf(quote, start + 1) !== end - 1) return false
+  return !text.slice(start, end).includes('\\')
 }
 
 /**
