@@ -9,7 +9,8 @@
  * (trials per side), BENCH_INGEST_BATCH (events per message), BENCH_CAPACITY (the live
  * session's capacity; default the core's own), BENCH_PROFILE_DIR (run the server processes
  * with --cpu-prof, writing `ingest-<core|baseline>-<round>.cpuprofile` there; read them with
- * bench/profile-top.js).
+ * bench/profile-top.js), BENCH_SERVER_FLAGS (more Node / V8 flags for the server processes,
+ * e.g. `--trace-gc`).
  */
 import { fileURLToPath } from 'node:url'
 import { corePath, requireBuilt } from './lib/built.js'
@@ -42,13 +43,14 @@ function settings(quick) {
     rounds: envInt('BENCH_INGEST_ROUNDS', 3),
     capacity: process.env.BENCH_CAPACITY ? envInt('BENCH_CAPACITY', 0) : undefined,
     profileDir: process.env.BENCH_PROFILE_DIR || undefined,
+    serverFlags: (process.env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean),
   }
 }
 
 async function trial(mode, round, config) {
   const serverArgs = [mode, String(config.events)]
   if (config.capacity !== undefined) serverArgs.push(String(config.capacity))
-  const execArgv = ['--expose-gc']
+  const execArgv = ['--expose-gc', ...config.serverFlags]
   if (config.profileDir) {
     execArgv.push(
       '--cpu-prof',

@@ -8,8 +8,6 @@ import type { WebSocket, RawData } from 'ws'
 import type { ZodError } from 'zod'
 import {
   FEATURES,
-  MAX_QUERY_TEXT,
-  MAX_STACK_FRAMES,
   PROTOCOL_VERSION,
   agentEventSchema,
   batchEnvelopeSchema,
@@ -19,14 +17,13 @@ import {
   type ErrorCode,
   type HelloMessage,
   type ProfilerReply,
-  type QueryEvent,
 } from '../../shared/protocol/v1'
 import {
   isBatchEnvelope,
   isValidContextEndEvent,
-  isValidQueryEvent,
+  readQueryEvent,
 } from '../../shared/protocol/fast-check'
-import type { AppInfo, QueryRecord } from '../../shared/domain'
+import type { AppInfo } from '../../shared/domain'
 import type { NewQuery } from '../session/live-session'
 
 /** What the connection feeds: the Profiler implements it. */
@@ -147,8 +144,9 @@ export function handleAgentConnection(
     for (let index = 0; index < events.length; index++) {
       const raw = events[index]
       // The fast paths for the common cases; the schema judges (and explains) everything else.
-      if (isValidQueryEvent(raw)) {
-        queries.push(toNewQuery(from.id, raw as QueryEvent))
+      const query = readQueryEvent(raw, from.id)
+      if (query !== undefined) {
+        queries.push(query)
         continue
       }
       if (isValidContextEndEvent(raw)) {
@@ -164,7 +162,8 @@ export function handleAgentConnection(
         continue
       }
       const event = result.data
-      if (event.type === 'query') queries.push(toNewQuery(from.id, event))
+      // The schema accepts what the fast path does (a test holds them to one verdict).
+      if (event.type === 'query') queries.push(readQueryEvent(event, from.id)!)
       else if (event.type === 'context-end') (ended ??= []).push(event.context.id)
       // Metrics events are accepted now and stored by the Metrics and health work.
     }
@@ -193,42 +192,4 @@ export function describeZodError(error: ZodError): string {
       return where ? `${where}: ${issue.message}` : issue.message
     })
     .join('; ')
-}
-
-/**
- * The record of a query event. Every field is set, `undefined` where the event has none, and
- * `id` too (the Profiler numbers it): all records then share one hidden class, so the code
- * that reads them on the ingest path (the live session, each analysis) stays monomorphic
- * instead of meeting a shape per combination of optional fields.
- */
-function toNewQuery(appId: string, event: QueryEvent): NewQuery {
-  let sql = event['db.query.text']
-  if (sql.length > MAX_QUERY_TEXT) sql = sql.slice(0, MAX_QUERY_TEXT) + ' /* truncated */'
-  // The fast path hands over the parsed JSON: copy the small error object here; the live
-  // session keeps one clean copy of each distinct context and stack.
-  const { error, context, stack, connectionId } = event
-  const query: QueryRecord = {
-    id: 0,
-    appId,
-    sql,
-    params: event['db.query.parameters'],
-    startTime: event.startTime,
-    durationMs: event.durationMs,
-    rows: event['db.response.returned_rows'],
-    error:
-      error === undefined
-        ? undefined
-        : error.type === undefined
-          ? { message: error.message }
-          : { type: error.type, message: error.message },
-    connectionId: connectionId === undefined ? undefined : String(connectionId),
-    context,
-    stack:
-      stack === undefined || stack.length === 0
-        ? undefined
-        : stack.length > MAX_STACK_FRAMES
-          ? stack.slice(0, MAX_STACK_FRAMES)
-          : stack,
-  }
-  return query
 }

@@ -3,10 +3,16 @@
  * context-end event after each request, and the batch envelope around every hundred of them. Each accepts exactly what its schema accepts
  * (`queryEventSchema`, `contextEndEventSchema`, `batchEnvelopeSchema`: a test feeds both the same valid and broken
  * messages and requires the same verdict), but costs a fraction of a schema parse and
- * allocates nothing (the envelope's schema walks its events array to copy it). When one says
+ * allocates nothing but the record (the envelope's schema walks its events array to copy it). When one says
  * no, the ingest asks the zod schema, whose error message names the problem.
  */
-import { MAX_STACK_FRAMES_ACCEPTED, type BatchEnvelope } from './v1'
+import type { QueryContext, QueryError, QueryParams, QueryRecord, StackFrame } from '../domain'
+import {
+  MAX_QUERY_TEXT,
+  MAX_STACK_FRAMES,
+  MAX_STACK_FRAMES_ACCEPTED,
+  type BatchEnvelope,
+} from './v1'
 
 type Json = Record<string, unknown>
 
@@ -35,21 +41,44 @@ function isStackFrame(value: unknown): boolean {
 
 /** True when `event` is a valid query event of protocol v1. */
 export function isValidQueryEvent(event: unknown): boolean {
-  if (!isObject(event) || event.type !== 'query') return false
-  if (typeof event['db.query.text'] !== 'string') return false
-  if (!isNonNegativeNumber(event.startTime) || !isNonNegativeNumber(event.durationMs)) return false
+  return readQueryEvent(event, '') !== undefined
+}
+
+/**
+ * The record of a query event when it is a valid query event of protocol v1, else undefined;
+ * `id` is 0 (the live session numbers it). Each field is read once, and validated and copied
+ * in that one read: parsed events come in several shapes (whichever optional fields an agent
+ * sets), so each read of one is a slow, megamorphic one, and checking first and then copying
+ * would pay for every read twice.
+ *
+ * Every field of the record is set, `undefined` where the event has none: all records share
+ * one hidden class, so the code that reads them on the ingest path (the live session, each
+ * analysis) meets one shape instead of one per combination of optional fields. Texts longer
+ * than MAX_QUERY_TEXT are cut and marked, stacks deeper than MAX_STACK_FRAMES cut; the small
+ * error object is copied, and the live session keeps one clean copy of each context and stack.
+ */
+export function readQueryEvent(event: unknown, appId: string): QueryRecord | undefined {
+  if (!isObject(event) || event.type !== 'query') return undefined
+  const text = event['db.query.text']
+  if (typeof text !== 'string') return undefined
+  const startTime = event.startTime
+  const durationMs = event.durationMs
+  if (!isNonNegativeNumber(startTime) || !isNonNegativeNumber(durationMs)) return undefined
 
   const params = event['db.query.parameters']
-  if (params !== undefined && (typeof params !== 'object' || params === null)) return false
+  if (params !== undefined && (typeof params !== 'object' || params === null)) return undefined
 
   const rows = event['db.response.returned_rows']
-  if (rows !== undefined && !isNonNegativeInt(rows)) return false
+  if (rows !== undefined && !isNonNegativeInt(rows)) return undefined
 
   const error = event.error
+  let errorCopy: QueryError | undefined
   if (error !== undefined) {
-    if (!isObject(error)) return false
-    if (typeof error.message !== 'string' || error.message.length > 10_000) return false
-    if (!isOptionalString(error.type, 200)) return false
+    if (!isObject(error)) return undefined
+    const { message, type } = error
+    if (typeof message !== 'string' || message.length > 10_000) return undefined
+    if (!isOptionalString(type, 200)) return undefined
+    errorCopy = type === undefined ? { message } : { type: type as string, message }
   }
 
   const connectionId = event.connectionId
@@ -57,23 +86,38 @@ export function isValidQueryEvent(event: unknown): boolean {
     const ok =
       (typeof connectionId === 'string' && connectionId.length <= 200) ||
       (typeof connectionId === 'number' && Number.isFinite(connectionId))
-    if (!ok) return false
+    if (!ok) return undefined
   }
 
   const context = event.context
   if (context !== undefined) {
-    if (!isObject(context)) return false
-    if (typeof context.id !== 'string' || context.id.length < 1 || context.id.length > 200)
-      return false
-    if (!isOptionalString(context.name, 500)) return false
+    if (!isObject(context)) return undefined
+    const { id, name } = context
+    if (typeof id !== 'string' || id.length < 1 || id.length > 200) return undefined
+    if (!isOptionalString(name, 500)) return undefined
   }
 
-  const stack = event.stack
+  let stack = event.stack
   if (stack !== undefined) {
-    if (!Array.isArray(stack) || stack.length > MAX_STACK_FRAMES_ACCEPTED) return false
-    for (const frame of stack) if (!isStackFrame(frame)) return false
+    if (!Array.isArray(stack) || stack.length > MAX_STACK_FRAMES_ACCEPTED) return undefined
+    for (const frame of stack) if (!isStackFrame(frame)) return undefined
+    if (stack.length === 0) stack = undefined
+    else if (stack.length > MAX_STACK_FRAMES) stack = stack.slice(0, MAX_STACK_FRAMES)
   }
-  return true
+
+  return {
+    id: 0,
+    appId,
+    sql: text.length > MAX_QUERY_TEXT ? text.slice(0, MAX_QUERY_TEXT) + ' /* truncated */' : text,
+    params: params as QueryParams | undefined,
+    startTime: startTime as number,
+    durationMs: durationMs as number,
+    rows: rows as number | undefined,
+    error: errorCopy,
+    connectionId: connectionId === undefined ? undefined : String(connectionId),
+    context: context as QueryContext | undefined,
+    stack: stack as StackFrame[] | undefined,
+  }
 }
 
 /** True when `event` is a valid context-end event of protocol v1. */
