@@ -5,6 +5,7 @@ import {
   ScopeTracker,
   type Scope,
 } from '../../src/main/analysis/scopes'
+import { seededRandom } from '../helpers/random'
 import { QueryMaker, app } from './fixtures'
 
 function tracker(burstGapMs = 100) {
@@ -125,6 +126,44 @@ describe('ScopeTracker', () => {
     scopes.endContext(app('app-1'), 'never-seen')
     scopes.endContext(app('app-3'), 'r1')
     expect(closed).toEqual([ended])
+  })
+
+  it('finds each open context by id and closes the one named, however many are open at once', () => {
+    // Few open contexts are searched one by one, many also through a map (from 65 on, until
+    // they fall to 16): the same answers either way, through every switch between the two.
+    const { scopes, closed, maker } = tracker()
+    const random = seededRandom(7)
+    const open = new Map<string, Scope>()
+    let next = 0
+    let reopened = 0
+    for (const target of [5, 200, 10, 120, 0]) {
+      while (open.size < target) {
+        const id = `r${next++}`
+        // A fresh object each time: the lookup goes by id, not by the context seen lately.
+        const scope = scopes.scopeOf(maker.make({ sql: 'x', context: { id } }), app())
+        expect(scope.id).toBe(id)
+        open.set(id, scope)
+      }
+      while (open.size > target) {
+        const ids = [...open.keys()]
+        const id = ids[Math.floor(random() * ids.length)]!
+        scopes.endContext(app(), id)
+        expect(closed.at(-1)).toBe(open.get(id))
+        // A query of that id now opens a new scope (the closed one is not found again).
+        const again = scopes.scopeOf(maker.make({ sql: 'x', context: { id } }), app())
+        expect(again).not.toBe(open.get(id))
+        expect(again.open).toBe(true)
+        scopes.endContext(app(), id)
+        expect(closed.at(-1)).toBe(again)
+        open.delete(id)
+        reopened++
+      }
+      expect(scopes.open).toBe(open.size)
+      for (const [id, scope] of open) {
+        expect(scopes.scopeOf(maker.make({ sql: 'x', context: { id } }), app())).toBe(scope)
+      }
+    }
+    expect(closed).toHaveLength(next + reopened)
   })
 
   it('closes everything on closeAll', () => {

@@ -391,7 +391,7 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
     const start = query.startTime
     const end = start + query.durationMs
     const entries = (scope.entries ??= this.entriesPool.pop() ?? new ScopeEntries())
-    let entry = findEntry(entries, fp.id)
+    let entry = findEntry(entries, fp)
     if (entry < 0) {
       entry = addEntry(entries, fp)
       if (entry < 0) return
@@ -780,11 +780,17 @@ export class FindingsDetector implements AnalysisHandler<FindingsResult> {
   }
 }
 
-/** The scope's entry for a shape, or -1. */
-function findEntry(entries: ScopeEntries, fingerprintId: string): number {
-  if (entries.byShape !== undefined) return entries.byShape.get(fingerprintId) ?? -1
+/**
+ * The scope's entry for a shape, or -1. The queries of one statement nearly always bring the
+ * same Shape object (the fingerprint of one text), so it is compared before the ids are.
+ */
+function findEntry(entries: ScopeEntries, shape: Shape): number {
+  if (entries.byShape !== undefined) return entries.byShape.get(shape.id) ?? -1
   const shapes = entries.shapes
-  for (let i = 0; i < entries.count; i++) if (shapes[i]!.id === fingerprintId) return i
+  const count = entries.count
+  for (let i = 0; i < count; i++) if (shapes[i] === shape) return i
+  const id = shape.id
+  for (let i = 0; i < count; i++) if (shapes[i]!.id === id) return i
   return -1
 }
 

@@ -46,6 +46,8 @@ export class Scope {
 
   /** When the scope entered the tracker's queue of scopes to look at for idleness. */
   queuedAt = 0
+  /** Where an open context's scope sits in its app's OpenContexts. */
+  slot = -1
 
   constructor(
     readonly kind: ScopeKind,
@@ -69,10 +71,64 @@ export interface ScopeListener {
 }
 
 const NO_CONNECTION = '\u0000none'
+/** Open contexts per app searched one by one; past this many, also by a map. */
+const LINEAR_CONTEXTS = 64
+
+/**
+ * One app's open contexts by id. An app has a few requests in flight, each opening and
+ * closing a context: a Map keyed by their ids churns (every insert and delete, and a new
+ * table every few requests), so while there are few they are a plain array searched newest
+ * first (closing moves the last one into the gap); a map is kept besides only while there
+ * are many (an app whose agent does not say when its contexts end).
+ */
+class OpenContexts {
+  private readonly scopes: Scope[] = []
+  private byId: Map<string, Scope> | undefined
+
+  get size(): number {
+    return this.scopes.length
+  }
+
+  get(id: string): Scope | undefined {
+    if (this.byId !== undefined) return this.byId.get(id)
+    const scopes = this.scopes
+    for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i]!.id === id) return scopes[i]
+    return undefined
+  }
+
+  add(scope: Scope): void {
+    scope.slot = this.scopes.length
+    this.scopes.push(scope)
+    if (this.byId !== undefined) this.byId.set(scope.id, scope)
+    else if (this.scopes.length > LINEAR_CONTEXTS) {
+      this.byId = new Map(this.scopes.map((open) => [open.id, open]))
+    }
+  }
+
+  remove(scope: Scope): void {
+    const scopes = this.scopes
+    const at = scope.slot
+    if (scopes[at] !== scope) return
+    const last = scopes.pop()!
+    if (last !== scope) {
+      scopes[at] = last
+      last.slot = at
+    }
+    scope.slot = -1
+    if (this.byId !== undefined) {
+      this.byId.delete(scope.id)
+      if (scopes.length <= LINEAR_CONTEXTS / 4) this.byId = undefined
+    }
+  }
+
+  values(): readonly Scope[] {
+    return this.scopes
+  }
+}
 
 export class ScopeTracker {
   /** Open contexts: appId -> context id -> scope. */
-  private contexts = new Map<string, Map<string, Scope>>()
+  private contexts = new Map<string, OpenContexts>()
   /** The current burst of each connection: appId -> connection id -> scope. */
   private bursts = new Map<string, Map<string, Scope>>()
   private openCount = 0
@@ -125,12 +181,12 @@ export class ScopeTracker {
     if (context !== undefined) {
       scope = this.recentScope(context, app)
       if (scope === undefined) {
-        let byId = this.contexts.get(app.id)
-        if (byId === undefined) this.contexts.set(app.id, (byId = new Map()))
-        scope = byId.get(context.id)
+        let open = this.contexts.get(app.id)
+        if (open === undefined) this.contexts.set(app.id, (open = new OpenContexts()))
+        scope = open.get(context.id)
         if (scope === undefined) {
           scope = new Scope('context', context.id, context.name, app)
-          byId.set(context.id, scope)
+          open.add(scope)
           this.opened(scope, start)
         }
         const at = this.recentNext
@@ -228,8 +284,7 @@ export class ScopeTracker {
     scope.open = false
     this.openCount--
     if (scope.kind === 'context') {
-      const byId = this.contexts.get(scope.appId)
-      if (byId?.get(scope.id) === scope) byId.delete(scope.id)
+      this.contexts.get(scope.appId)?.remove(scope)
     } else {
       const byConnection = this.bursts.get(scope.appId)
       if (byConnection?.get(scope.connectionKey) === scope) byConnection.delete(scope.connectionKey)
@@ -239,7 +294,7 @@ export class ScopeTracker {
 
   private openScopes(): Scope[] {
     const all: Scope[] = []
-    for (const byId of this.contexts.values()) for (const scope of byId.values()) all.push(scope)
+    for (const open of this.contexts.values()) for (const scope of open.values()) all.push(scope)
     for (const byConnection of this.bursts.values())
       for (const scope of byConnection.values()) all.push(scope)
     return all

@@ -79,6 +79,8 @@ export class LiveSession implements TimelineSource {
   private recentContextNext = 0
   private readonly recentConnections: (string | undefined)[] = new Array(RECENT).fill(undefined)
   private recentConnectionNext = 0
+  private readonly recentStacks: (StackFrame[] | undefined)[] = new Array(RECENT).fill(undefined)
+  private recentStackNext = 0
   private lastAppId: string | undefined
   private lastAppIndex = 0
 
@@ -255,6 +257,7 @@ export class LiveSession implements TimelineSource {
     this.recentTexts.fill(undefined)
     this.recentContexts.fill(undefined)
     this.recentConnections.fill(undefined)
+    this.recentStacks.fill(undefined)
     this.lastAppId = undefined
   }
 
@@ -327,11 +330,25 @@ export class LiveSession implements TimelineSource {
   }
 
   /**
-   * One clean copy of each distinct stack, found among the kept stacks of its call site's
-   * file (a file issues queries from a few places): comparing frames is cheaper than making
-   * a key of them. Bounded like an Interner: past the limits it starts over.
+   * One clean copy of each distinct stack, found among the stacks shared last (a loop sends
+   * the same one again and again), else among the kept stacks of its call site's file (a
+   * file issues queries from a few places): comparing frames is cheaper than making a key of
+   * them, or hashing the file's path for the map. Bounded like an Interner: past the limits
+   * it starts over.
    */
   private sharedStack(stack: StackFrame[]): StackFrame[] {
+    const recent = this.recentStacks
+    for (let i = 0; i < RECENT; i++) {
+      const candidate = recent[i]
+      if (candidate !== undefined && sameFrames(candidate, stack)) return candidate
+    }
+    const shared = this.keptStack(stack)
+    recent[this.recentStackNext] = shared
+    this.recentStackNext = (this.recentStackNext + 1) % RECENT
+    return shared
+  }
+
+  private keptStack(stack: StackFrame[]): StackFrame[] {
     const file = stack[0]?.file ?? ''
     let kept = this.stacksByFile.get(file)
     if (kept === undefined) {
