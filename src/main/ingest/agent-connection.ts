@@ -141,6 +141,11 @@ export function handleAgentConnection(
     const queries: NewQuery[] = []
     let ended: string[] | undefined
     let rejected = 0
+    const reject = (index: number, why: string): void => {
+      rejected++
+      if (rejected <= MAX_ERRORS_PER_BATCH)
+        fail('bad-event', `events[${index}]: ${why}`, { seq, index })
+    }
     for (let index = 0; index < events.length; index++) {
       const raw = events[index]
       // The fast paths for the common cases; the schema judges (and explains) everything else.
@@ -155,16 +160,14 @@ export function handleAgentConnection(
       }
       const result = agentEventSchema.safeParse(raw)
       if (!result.success) {
-        rejected++
-        if (rejected <= MAX_ERRORS_PER_BATCH) {
-          fail('bad-event', `events[${index}]: ${describeZodError(result.error)}`, { seq, index })
-        }
+        reject(index, describeZodError(result.error))
         continue
       }
       const event = result.data
-      // The schema accepts what the fast path does (a test holds them to one verdict).
-      if (event.type === 'query') queries.push(readQueryEvent(event, from.id)!)
-      else if (event.type === 'context-end') (ended ??= []).push(event.context.id)
+      if (event.type === 'query') {
+        // Never so: the fast path and the schema agree (a test holds them to one verdict).
+        reject(index, 'a query event the schema accepts but the fast check does not')
+      } else if (event.type === 'context-end') (ended ??= []).push(event.context.id)
       // Metrics events are accepted now and stored by the Metrics and health work.
     }
     if (rejected > MAX_ERRORS_PER_BATCH) {
