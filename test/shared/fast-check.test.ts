@@ -3,8 +3,11 @@ import {
   isBatchEnvelope,
   isValidContextEndEvent,
   isValidQueryEvent,
+  readQueryEvent,
 } from '../../src/shared/protocol/fast-check'
 import {
+  MAX_QUERY_TEXT,
+  MAX_STACK_FRAMES,
   batchEnvelopeSchema,
   contextEndEventSchema,
   queryEventSchema,
@@ -156,5 +159,57 @@ describe('isBatchEnvelope agrees with batchEnvelopeSchema', () => {
   it('accepts a batch and refuses a broken one (the comparison is not vacuous)', () => {
     expect(isBatchEnvelope({ type: 'batch', events: [] })).toBe(true)
     expect(isBatchEnvelope({ type: 'batch', seq: -1, events: [] })).toBe(false)
+  })
+})
+
+describe('readQueryEvent', () => {
+  it('makes the record of a valid event: every field set, a clean copy of the error', () => {
+    const event = { ...valid(), error: { type: '42P01', message: 'no table', extra: 1 } }
+    expect(readQueryEvent(event, 'app-1')).toEqual({
+      id: 0,
+      appId: 'app-1',
+      sql: event['db.query.text'],
+      params: [7],
+      startTime: event.startTime,
+      durationMs: event.durationMs,
+      rows: 1,
+      error: { type: '42P01', message: 'no table' },
+      connectionId: 'c1',
+      context: event.context,
+      stack: event.stack,
+    })
+    // The fields an event leaves out are there, undefined: one hidden class for every record.
+    const bare = readQueryEvent(
+      { type: 'query', 'db.query.text': 'SELECT 1', startTime: 1, durationMs: 0 },
+      'a',
+    )
+    expect(Object.keys(bare!)).toEqual(Object.keys(readQueryEvent(event, 'a')!))
+    expect(bare!.error).toBeUndefined()
+    expect(readQueryEvent({ ...valid(), error: { message: 'x' } }, 'a')!.error).toEqual({
+      message: 'x',
+    })
+  })
+
+  it('cuts a runaway text and a deep stack, names a numeric connection, drops an empty stack', () => {
+    const long = 'SELECT ' + 'x'.repeat(MAX_QUERY_TEXT + 10)
+    const record = readQueryEvent(
+      {
+        ...valid(),
+        'db.query.text': long,
+        connectionId: 17,
+        stack: Array.from({ length: MAX_STACK_FRAMES + 5 }, (_, line) => ({ file: '/a.ts', line })),
+      },
+      'a',
+    )!
+    expect(record.sql).toBe(long.slice(0, MAX_QUERY_TEXT) + ' /* truncated */')
+    expect(record.stack).toHaveLength(MAX_STACK_FRAMES)
+    expect(record.stack![MAX_STACK_FRAMES - 1]!.line).toBe(MAX_STACK_FRAMES - 1)
+    expect(record.connectionId).toBe('17')
+    expect(readQueryEvent({ ...valid(), stack: [] }, 'a')!.stack).toBeUndefined()
+  })
+
+  it('reads nothing from an invalid event', () => {
+    expect(readQueryEvent({ ...valid(), durationMs: -1 }, 'a')).toBeUndefined()
+    expect(readQueryEvent({ ...valid(), type: 'context-end' }, 'a')).toBeUndefined()
   })
 })
