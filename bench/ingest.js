@@ -129,6 +129,12 @@ export async function run({ quick, log }) {
   const lastCore = trials.core.at(-1)
   const lastBaseline = trials.baseline.at(-1)
   const mib = (bytes) => bytes / (1024 * 1024)
+  // Each core trial against the baseline trial just before it: on a shared machine whose
+  // speed drifts over minutes, these show the spread the medians above hide.
+  const paired = trials.core.map((t, i) =>
+    formatPercent(t.eventsPerSecond / trials.baseline[i].eventsPerSecond),
+  )
+  log(`each round, core against the baseline trial before it: ${paired.join(', ')}`)
   log(`~${Math.round(lastCore.bytesPerEvent)} bytes per event on the wire`)
   log(
     `after the last core trial: RSS ${formatBytes(lastCore.memory.rss)}, ` +

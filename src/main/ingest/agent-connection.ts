@@ -54,11 +54,11 @@ export function handleAgentConnection(
   const fail = (code: ErrorCode, message: string, extra: { seq?: number; index?: number } = {}) =>
     reply({ type: 'error', code, message, ...extra })
 
-  socket.on('message', (data: RawData, isBinary: boolean) => {
+  socket.on('message', (data: RawData) => {
     try {
       let parsed: unknown
       try {
-        parsed = JSON.parse(isBinary ? rawToString(data) : rawToString(data))
+        parsed = JSON.parse(rawToString(data))
       } catch (error) {
         sink.countRejected(1)
         fail('not-json', `message is not JSON: ${(error as Error).message}`)
@@ -182,7 +182,8 @@ export function handleAgentConnection(
 function rawToString(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
-  return data.toString('utf8')
+  // Without arguments: Buffer's shortest path to UTF-8 text.
+  return data.toString()
 }
 
 /** `field.path: problem` for the first few issues, readable in an agent's log. */
