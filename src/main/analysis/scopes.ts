@@ -85,10 +85,6 @@ class OpenContexts {
   private readonly scopes: Scope[] = []
   private byId: Map<string, Scope> | undefined
 
-  get size(): number {
-    return this.scopes.length
-  }
-
   get(id: string): Scope | undefined {
     if (this.byId !== undefined) return this.byId.get(id)
     const scopes = this.scopes
@@ -138,9 +134,9 @@ export class ScopeTracker {
   /**
    * Scopes opened lately, not yet in `queue`. Most requests are over within milliseconds:
    * held by the queue until it is swept SCOPE_IDLE_MS later, each request's Scope would
-   * outlive the garbage collector's young generation and be copied twice (a large part of
-   * the analysis's cost at ingest rates). Every FRESH_EVERY queries the closed ones are let
-   * go and the open ones move to the queue, so a short request's Scope dies young.
+   * outlive the garbage collector's young generation and be copied twice for nothing. Every
+   * FRESH_EVERY queries the closed ones are let go and the open ones move to the queue, so a
+   * short request's Scope dies young.
    */
   private fresh: Scope[] = []
   private sinceFresh = 0
