@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { TimelineWindow } from '../../src/shared/analysis'
 import type { QueryRecord } from '../../src/shared/domain'
 import { Analyzer, analyzeSession, lookupOver } from '../../src/main/analysis/analyzer'
 import { clearFingerprintCache } from '../../src/main/analysis/fingerprint'
@@ -49,6 +50,25 @@ function demoSession(requests = 4): QueryRecord[] {
   return queries
 }
 
+/** The timeline over the whole demo session: its first 10 lanes. */
+function demoWindow(analyzer: Analyzer): TimelineWindow {
+  return analyzer.timelineWindow({
+    from: 1_800_000_000_000,
+    to: 1_800_000_010_000,
+    laneOffset: 0,
+    laneLimit: 10,
+    maxBars: 1000,
+  })
+}
+
+/** What each bar of a window's first lane shows: its finding, else its status. */
+function firstLane(window: TimelineWindow): string[] {
+  return window.bars.filter((b) => b.lane === 0).map((b) => b.finding ?? b.status)
+}
+
+/** An odd demo request on the timeline: the user twice, the orders, 8 products, the coupons. */
+const DEMO_REQUEST_MARKS = ['duplicate', 'duplicate', 'ok', ...Array(8).fill('n-plus-one'), 'error']
+
 describe('Analyzer', () => {
   it('finds the demo request problems: one N+1 and one duplicate per request, a slow and a failing query', () => {
     const queries = demoSession(4)
@@ -85,24 +105,11 @@ describe('Analyzer', () => {
     expect(analyzer.failedPage({ offset: 0, limit: 10 }).rows[0]!.error.message).toBe(
       'no such table: coupons',
     )
-    const window = analyzer.timelineWindow({
-      from: 1_800_000_000_000,
-      to: 1_800_000_010_000,
-      laneOffset: 0,
-      laneLimit: 10,
-      maxBars: 1000,
-    })
+    const window = demoWindow(analyzer)
     expect(window.lanes.map((l) => [l.id, l.worstFinding])).toEqual(
       [1, 2, 3, 4].map((r) => [`ctx-${r}`, 'n-plus-one']),
     )
-    const statuses = window.bars.filter((b) => b.lane === 0).map((b) => b.finding ?? b.status)
-    expect(statuses).toEqual([
-      'duplicate',
-      'duplicate',
-      'ok',
-      ...Array(8).fill('n-plus-one'),
-      'error',
-    ])
+    expect(firstLane(window)).toEqual(DEMO_REQUEST_MARKS)
   })
 
   it('finds the same problems when the app inlines its values (shape templates at work)', () => {
@@ -132,13 +139,7 @@ describe('Analyzer', () => {
     const demo = demoSession(3)
     const queries = demo.map((query, i) => ({ ...query, id: (i + 1) * demo.length }))
     const analyzer = analyzeSession(queries, [typeorm])
-    const window = analyzer.timelineWindow({
-      from: 1_800_000_000_000,
-      to: 1_800_000_010_000,
-      laneOffset: 0,
-      laneLimit: 10,
-      maxBars: 1000,
-    })
+    const window = demoWindow(analyzer)
     expect(window.lanes.map((l) => [l.id, l.queryCount, l.worstFinding])).toEqual(
       // Even requests have one more query (a slow one).
       [1, 2, 3].map((r) => [`ctx-${r}`, r === 2 ? 13 : 12, 'n-plus-one']),
@@ -146,14 +147,7 @@ describe('Analyzer', () => {
     expect(window.bars.map((b) => b.queryId).sort((a, b) => a - b)).toEqual(
       queries.map((q) => q.id),
     )
-    const firstLane = window.bars.filter((b) => b.lane === 0).map((b) => b.finding ?? b.status)
-    expect(firstLane).toEqual([
-      'duplicate',
-      'duplicate',
-      'ok',
-      ...Array(8).fill('n-plus-one'),
-      'error',
-    ])
+    expect(firstLane(window)).toEqual(DEMO_REQUEST_MARKS)
   })
 
   it('gives a live run (no finalize) the same findings as a loaded session', () => {

@@ -27,7 +27,7 @@ export const DEFAULT_CAPACITY = 200_000
 /** Parameters of up to this many numbers are kept in a typed column. */
 const PACKED = 3
 const NOT_PACKED = -1
-/** Texts and contexts compared before a map is asked or a copy made (see `sharedText`). */
+/** Texts and contexts compared before a map is asked or a copy made (see `RecentStrings`). */
 const RECENT = 16
 /** Call-site files whose stacks are kept, and distinct stacks kept per file. */
 const MAX_STACK_FILES = 10_000
@@ -73,12 +73,12 @@ export class LiveSession implements TimelineSource {
   private appIndexById = new Map<string, number>()
   private readonly texts = new Interner(50_000)
   private readonly stacksByFile = new Map<string, StackFrame[][]>()
-  private readonly recentTexts: (string | undefined)[] = new Array(RECENT).fill(undefined)
-  private recentTextNext = 0
+  /** SQL texts: an app runs a few hundred statements, a few of them over and over. */
+  private readonly recentTexts = new RecentStrings(this.texts)
   private readonly recentContexts: (QueryContext | undefined)[] = new Array(RECENT).fill(undefined)
   private recentContextNext = 0
-  private readonly recentConnections: (string | undefined)[] = new Array(RECENT).fill(undefined)
-  private recentConnectionNext = 0
+  /** Connection ids: an app has a pool of a few. */
+  private readonly recentConnections = new RecentStrings(this.texts)
   private readonly recentStacks: (StackFrame[] | undefined)[] = new Array(RECENT).fill(undefined)
   private recentStackNext = 0
   private lastAppId: string | undefined
@@ -137,13 +137,15 @@ export class LiveSession implements TimelineSource {
     this.durationMs[slot] = query.durationMs
     this.rows[slot] = query.rows ?? NaN
     this.appIndex[slot] = this.appSlot(query.appId)
-    const sql = this.sharedText(query.sql)
+    const sql = this.recentTexts.shared(query.sql)
     this.sql[slot] = sql
     query.sql = sql
     this.keepParams(slot, query.params)
     this.error[slot] = query.error
     this.connectionId[slot] =
-      query.connectionId === undefined ? undefined : this.sharedConnectionId(query.connectionId)
+      query.connectionId === undefined
+        ? undefined
+        : this.recentConnections.shared(query.connectionId)
     if (query.context !== undefined) query.context = this.sharedContext(query.context)
     this.context[slot] = query.context
     if (query.stack !== undefined) query.stack = this.sharedStack(query.stack)
@@ -254,9 +256,9 @@ export class LiveSession implements TimelineSource {
     this.appIndexById = new Map()
     this.texts.clear()
     this.stacksByFile.clear()
-    this.recentTexts.fill(undefined)
+    this.recentTexts.clear()
     this.recentContexts.fill(undefined)
-    this.recentConnections.fill(undefined)
+    this.recentConnections.clear()
     this.recentStacks.fill(undefined)
     this.lastAppId = undefined
   }
@@ -279,30 +281,6 @@ export class LiveSession implements TimelineSource {
     }
     this.packedCount[slot] = NOT_PACKED
     this.params[slot] = params
-  }
-
-  /**
-   * The kept copy of a SQL text. An app runs a few hundred statements, a few of them over and
-   * over, so the texts seen last are compared first: a different text nearly always differs
-   * in length or within its first characters, while hashing it for the map reads it whole.
-   */
-  private sharedText(sql: string): string {
-    const recent = this.recentTexts
-    for (let i = 0; i < RECENT; i++) if (recent[i] === sql) return recent[i]!
-    const shared = this.texts.intern(sql)
-    recent[this.recentTextNext] = shared
-    this.recentTextNext = (this.recentTextNext + 1) % RECENT
-    return shared
-  }
-
-  /** The kept copy of a connection id: an app has a pool of a few, compared before the map. */
-  private sharedConnectionId(connectionId: string): string {
-    const recent = this.recentConnections
-    for (let i = 0; i < RECENT; i++) if (recent[i] === connectionId) return recent[i]!
-    const shared = this.texts.intern(connectionId)
-    recent[this.recentConnectionNext] = shared
-    this.recentConnectionNext = (this.recentConnectionNext + 1) % RECENT
-    return shared
   }
 
   /**
@@ -444,5 +422,31 @@ export function toRow(record: QueryRecord): QueryRow {
     rows: record.rows,
     failed: record.error !== undefined,
     contextName: record.context?.name ?? record.context?.id,
+  }
+}
+
+/**
+ * The kept copies of the strings seen last, compared before the interner is asked: a
+ * different string nearly always differs in length or within its first characters, while
+ * hashing it for the interner's map reads it whole.
+ */
+class RecentStrings {
+  private readonly ring: (string | undefined)[] = new Array(RECENT).fill(undefined)
+  private next = 0
+
+  constructor(private readonly interner: Interner) {}
+
+  /** The kept copy of `value`. */
+  shared(value: string): string {
+    const ring = this.ring
+    for (let i = 0; i < RECENT; i++) if (ring[i] === value) return ring[i]!
+    const kept = this.interner.intern(value)
+    ring[this.next] = kept
+    this.next = (this.next + 1) % RECENT
+    return kept
+  }
+
+  clear(): void {
+    this.ring.fill(undefined)
   }
 }
