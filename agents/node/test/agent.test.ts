@@ -241,7 +241,9 @@ describe('the Node agent', () => {
     })
     agent.withContext('sync job', () => agent.recordQuery({ sql: 'SELECT 3', durationMs: 0.1 }))
     await agent.withContext('no queries', async () => delay(1))
-    const before = Date.now()
+    // On the agent's clock (time origin + monotonic time), not Date.now(): the two differ by
+    // a fraction of a millisecond, so an end taken just before could read as just after.
+    const before = performance.timeOrigin + performance.now()
     await agent.flush()
     await profiler.waitFor(() => profiler.contextEnds.length === 2 && profiler.events.length === 3)
     await delay(50)
